@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from settlements.views import GenerateRemittancesView, RemittanceViewSet, SettlementRunViewSet, WorkerBalanceView
+from worklogs.views import (
+    AdjustmentViewSet,
+    ListAllWorklogsView,
+    SegmentViewSet,
+    TaskViewSet,
+    WorkerViewSet,
+    WorkLogViewSet,
+)
+
+router = DefaultRouter()
+router.register("workers", WorkerViewSet, basename="worker")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("worklogs", WorkLogViewSet, basename="worklog")
+router.register("segments", SegmentViewSet, basename="segment")
+router.register("adjustments", AdjustmentViewSet, basename="adjustment")
+router.register("remittances", RemittanceViewSet, basename="remittance")
+router.register("settlement-runs", SettlementRunViewSet, basename="settlement-run")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/workers/<int:pk>/balance/", WorkerBalanceView.as_view(), name="worker-balance"),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The seed's two endpoints; the trailing slash is optional on both.
+    re_path(r"^generate-remittances-for-all-users/?$", GenerateRemittancesView.as_view(), name="generate-remittances"),
+    re_path(r"^list-all-worklogs/?$", ListAllWorklogsView.as_view({"get": "list"}), name="list-all-worklogs"),
+]

@@ -1,0 +1,40 @@
+"""PostgreSQL triggers that make the database, not only Python, refuse what must never happen.
+
+Used by migrations. On SQLite the same rules are held by the services (and the admin is read-only).
+"""
+
+from django.db import migrations
+
+FORBID_CHANGE_FUNCTION = """
+CREATE OR REPLACE FUNCTION money_forbid_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are immutable: % refused (write a correcting row instead)', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'integrity_constraint_violation';
+END
+$$ LANGUAGE plpgsql;
+"""
+
+
+def forbid_change_sql(table: str, *, operations: str = "UPDATE OR DELETE") -> tuple[str, str]:
+    name = f"{table}_immutable"
+    return (
+        f"CREATE TRIGGER {name} BEFORE {operations} ON {table} FOR EACH ROW EXECUTE FUNCTION money_forbid_change();",
+        f"DROP TRIGGER IF EXISTS {name} ON {table};",
+    )
+
+
+def _run(schema_editor, sql: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        # A plain cursor, so the '%' of RAISE's format string is not taken for a placeholder.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def postgres_only(forward_sql: str, reverse_sql: str) -> migrations.RunPython:
+    def forward(apps, schema_editor):
+        _run(schema_editor, forward_sql)
+
+    def reverse(apps, schema_editor):
+        _run(schema_editor, reverse_sql)
+
+    return migrations.RunPython(forward, reverse, elidable=False)

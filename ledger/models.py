@@ -1,0 +1,94 @@
+"""A small double-entry ledger. Every money event of the product posts one balanced entry.
+
+Invariants:
+- The postings of an entry sum to zero per currency (checked by `ledger.services` everywhere and,
+  on PostgreSQL, by a deferred constraint trigger at commit).
+- Entries and postings are never updated or deleted (a trigger on PostgreSQL; the admin is
+  read-only). A correction is a new entry.
+- Signs: a posting's amount is positive for a debit and negative for a credit.
+
+The ledger imports no other app, so accounts refer to their owner by `party` (a worker's id).
+"""
+
+from django.db import models
+
+from ledger.money import MoneyField
+
+
+class AccountKind(models.TextChoices):
+    # Per worker: cost of the work recorded (debit-normal). Its balance is everything earned.
+    EXPENSE = "EXPENSE", "Labour expense"
+    # Per worker: owed and not yet in a live remittance (credit-normal): "unremitted".
+    PAYABLE = "PAYABLE", "Worker payable"
+    # Per worker: in a PENDING/PROCESSING remittance (credit-normal): "pending".
+    IN_TRANSIT = "IN_TRANSIT", "Payouts in transit"
+    # Per worker: money that left for the worker (credit side); its negated balance is "remitted".
+    CASH = "CASH", "Cash paid out"
+
+
+class Account(models.Model):
+    code = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    party = models.BigIntegerField(null=True, blank=True, help_text="Worker id for worker accounts.")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "kind", "currency"], name="account_one_per_party_kind"),
+        ]
+        indexes = [models.Index(fields=["party", "kind"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class JournalEntry(models.Model):
+    """One money event. `cause` names the event kind, `reference` the row that caused it."""
+
+    created_at = models.DateTimeField(db_index=True)
+    cause = models.CharField(max_length=32)
+    reference = models.CharField(max_length=64, blank=True)
+    memo = models.CharField(max_length=255, blank=True)
+    party = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.cause} {self.reference}"
+
+
+class Posting(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="posting_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "entry"])]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} {self.amount}"
+
+
+class IdempotencyKey(models.Model):
+    """A stored answer to a money-creating POST, replayed for a repeat with the same key and body."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"

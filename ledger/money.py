@@ -1,0 +1,75 @@
+"""The one definition of money: fields, parsing, and the rounding rule of API.md.
+
+Cent amounts are `Decimal` with two places stored as NUMERIC. An item's *exact* value is kept as an
+integer count of `EXACT_UNITS_PER_UNIT` parts of a currency unit, so that
+`seconds x hourlyRate / 3600` is never truncated: seconds x rate-in-cents is already an integer in
+those units. An adjustment of `a` is `a x 360000` units. Integers sum exactly in every database
+(SQLite would hold NUMERIC with eight decimals as a float).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+CENT = Decimal("0.01")
+# 1 currency unit = 100 cents x 3600 seconds per hour.
+EXACT_UNITS_PER_UNIT = 360_000
+EXACT_UNITS_PER_CENT = 3_600
+
+MONEY_MAX_DIGITS = 14
+MONEY_DECIMAL_PLACES = 2
+
+
+def MoneyField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
+    """A cent amount: NUMERIC(14, 2)."""
+    kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+    kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+    return models.DecimalField(**kwargs)
+
+
+def ExactField(**kwargs) -> models.BigIntegerField:  # noqa: N802
+    """An exact value in 1/360000 of a currency unit (see module docstring)."""
+    return models.BigIntegerField(**kwargs)
+
+
+def round_exact(units: int) -> Decimal:
+    """API.md's round(x) = floor(100x + 1/2) / 100: half up, ties toward +infinity."""
+    cents = (units + EXACT_UNITS_PER_CENT // 2) // EXACT_UNITS_PER_CENT
+    return Decimal(cents).scaleb(-2).quantize(CENT)
+
+
+def cents_of_next_item(*, total_before: int, item_units: int) -> Decimal:
+    """An item's cents: round(exact total after it) - round(exact total before it)."""
+    return round_exact(total_before + item_units) - round_exact(total_before)
+
+
+def segment_units(*, seconds: int, hourly_rate: Decimal) -> int:
+    """Exact value of `seconds` at `hourly_rate` per hour, in exact units."""
+    return seconds * int(hourly_rate * 100)
+
+
+def amount_units(amount: Decimal) -> int:
+    """Exact value of a cent amount, in exact units."""
+    return int(amount * 100) * EXACT_UNITS_PER_CENT
+
+
+def parse_money(value, *, field: str) -> Decimal:
+    """Parse a money value (string or number as written) with at most two decimals.
+
+    Raises ValueError with a message fit for the API.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError('A money amount is required, as a string like "150.00".')
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f'{field} must be a decimal amount like "150.00".') from None
+    if not amount.is_finite():
+        raise ValueError(f"{field} must be a finite amount.")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(f"{field} may have at most two decimals.")
+    return amount.quantize(CENT)
+
+
+def format_money(amount: Decimal) -> str:
+    return str(Decimal(amount).quantize(CENT))

@@ -1,0 +1,134 @@
+"""Settlement runs, remittances (one payout attempt for one worker) and the claims of items.
+
+Invariants the database enforces:
+- a worker has at most one live (PENDING, PROCESSING or PAID) remittance per period end
+  (partial unique index `remittance_one_live_per_worker_period`);
+- an item is claimed at most once per generation (`claim_one_per_item_generation`). A claim row is
+  never updated or deleted: an item whose latest claim's remittance is FAILED or CANCELLED is free
+  again, and the next claim takes the next generation, so two runs that both saw it free collide
+  on the unique index and only one commits.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ledger.money import MoneyField
+from worklogs.models import Item, Worker, WorkLog
+
+
+class RemittanceStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    PAID = "PAID"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+LIVE_REMITTANCE_STATUSES = (RemittanceStatus.PENDING, RemittanceStatus.PROCESSING, RemittanceStatus.PAID)
+OPEN_REMITTANCE_STATUSES = (RemittanceStatus.PENDING, RemittanceStatus.PROCESSING)
+
+# The state machine: status -> statuses it may move to. FAILED, CANCELLED and PAID are final.
+REMITTANCE_TRANSITIONS = {
+    RemittanceStatus.PENDING: {
+        RemittanceStatus.PROCESSING,
+        RemittanceStatus.PAID,
+        RemittanceStatus.FAILED,
+        RemittanceStatus.CANCELLED,
+    },
+    RemittanceStatus.PROCESSING: {RemittanceStatus.PAID, RemittanceStatus.FAILED},
+    RemittanceStatus.PAID: set(),
+    RemittanceStatus.FAILED: set(),
+    RemittanceStatus.CANCELLED: set(),
+}
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class SettlementRun(models.Model):
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    workers_total = models.PositiveIntegerField(default=0)
+    workers_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} to {self.period_end}"
+
+
+class Remittance(models.Model):
+    """One payout attempt for one worker. `amount` = sum of its claims' amounts, always > 0."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.PROTECT, related_name="remittances")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="remittances")
+    period_end = models.DateField()
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=RemittanceStatus.choices, default=RemittanceStatus.PENDING)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    status_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "period_end"],
+                condition=Q(status__in=["PENDING", "PROCESSING", "PAID"]),
+                name="remittance_one_live_per_worker_period",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="remittance_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["worker", "status"], name="remittance_worker_status"),
+            models.Index(fields=["status", "id"], name="remittance_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Remittance #{self.pk} {self.amount} {self.currency} {self.status}"
+
+
+class Claim(models.Model):
+    """An item taken into a remittance. Append-only: see the module docstring."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="claims")
+    generation = models.PositiveSmallIntegerField()
+    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT, related_name="claims")
+    worklog = models.ForeignKey(WorkLog, on_delete=models.PROTECT, related_name="+")
+    amount = MoneyField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "generation"], name="claim_one_per_item_generation"),
+        ]
+        indexes = [models.Index(fields=["remittance", "worklog"], name="claim_remittance_worklog")]
+
+    def __str__(self) -> str:
+        return f"Item {self.item_id} in remittance {self.remittance_id} (generation {self.generation})"
+
+
+class RemittanceEvent(models.Model):
+    """The history of a remittance's status, one row per transition."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    reason = models.TextField(blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status}"

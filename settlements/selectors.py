@@ -1,0 +1,118 @@
+"""Reads for settlements: what is eligible, balances, runs and remittances with their worklogs."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from settlements.models import (
+    LIVE_REMITTANCE_STATUSES,
+    OPEN_REMITTANCE_STATUSES,
+    Claim,
+    Remittance,
+    RemittanceStatus,
+    SettlementRun,
+)
+from worklogs.models import Item, ItemKind, SegmentStatus, Worker, WorkLog
+
+ZERO = Decimal("0.00")
+
+
+def default_period_end(today: date | None = None) -> date:
+    """The last day of the previous calendar month, in the settings' time zone."""
+    today = today or timezone.localdate()
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def items_unsettled() -> QuerySet[Item]:
+    """Items not in a live (PENDING, PROCESSING or PAID) remittance."""
+    live_claim = Claim.objects.filter(item=OuterRef("pk"), remittance__status__in=LIVE_REMITTANCE_STATUSES)
+    return Item.objects.exclude(Exists(live_claim))
+
+
+def items_eligible(*, period_end: date) -> QuerySet[Item]:
+    """API.md money rule 4: unsettled, not held, and due by `period_end`.
+
+    - an earning is due by its work date; a correction by its effectiveDate, or at once without;
+      a reversal also copies its earning's work date, so it is never due before the earning;
+    - an earning whose segment is DISPUTED is held;
+    - an unpaid earning and its reversal settle together: the earning waits for its reversal.
+    """
+    reversal_not_due = Item.objects.filter(reverses=OuterRef("pk"), effective_date__gt=period_end)
+    held = Q(kind=ItemKind.EARNING, segment__status=SegmentStatus.DISPUTED)
+    return (
+        items_unsettled()
+        .filter(Q(work_date__isnull=True) | Q(work_date__lte=period_end))
+        .filter(Q(effective_date__isnull=True) | Q(effective_date__lte=period_end))
+        .exclude(held)
+        .exclude(Exists(reversal_not_due))
+    )
+
+
+def eligible_totals_by_worker(*, period_end: date, worker_ids=None) -> dict[int, Decimal]:
+    """Per worker, the total a run for `period_end` would take (including totals <= 0)."""
+    items = items_eligible(period_end=period_end)
+    if worker_ids is not None:
+        items = items.filter(worker_id__in=list(worker_ids))
+    rows = items.values("worker_id").annotate(total=Sum("amount")).order_by("worker_id")
+    return {row["worker_id"]: row["total"] for row in rows}
+
+
+def workers_with_live_remittance(*, period_end: date, worker_ids) -> set[int]:
+    return set(
+        Remittance.objects.filter(
+            worker_id__in=list(worker_ids), period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
+        ).values_list("worker_id", flat=True)
+    )
+
+
+def worker_balance(*, worker: Worker) -> dict:
+    """API.md balance: remitted = PAID, pending = PENDING/PROCESSING, unremitted = the rest."""
+    total = WorkLog.objects.filter(worker=worker).aggregate(total=Sum("amount"))["total"] or ZERO
+    by_status = dict(
+        Remittance.objects.filter(worker=worker, status__in=LIVE_REMITTANCE_STATUSES)
+        .values("status")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("status", "total")
+    )
+    remitted = by_status.get(RemittanceStatus.PAID, ZERO)
+    pending = sum((by_status.get(s, ZERO) for s in OPEN_REMITTANCE_STATUSES), ZERO)
+    return {
+        "worker_id": worker.pk,
+        "currency": worker.currency,
+        "unremitted": total - pending - remitted,
+        "pending": pending,
+        "remitted": remitted,
+    }
+
+
+def remittance_list(*, viewer_worker: Worker | None = None) -> QuerySet[Remittance]:
+    qs = Remittance.objects.order_by("pk")
+    if viewer_worker is not None:
+        qs = qs.filter(worker=viewer_worker)
+    return qs
+
+
+def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
+    """{remittance id: [{worklog_id, amount}]}, summed in SQL in one query for a whole page."""
+    rows = (
+        Claim.objects.filter(remittance_id__in=list(remittance_ids))
+        .values("remittance_id", "worklog_id")
+        .annotate(amount=Sum("amount"))
+        .order_by("remittance_id", "worklog_id")
+    )
+    amounts: dict[int, list[dict]] = {rid: [] for rid in remittance_ids}
+    for row in rows:
+        amounts[row["remittance_id"]].append({"worklog_id": row["worklog_id"], "amount": row["amount"]})
+    return amounts
+
+
+def run_totals(run: SettlementRun) -> dict[str, Decimal]:
+    rows = run.remittances.values("currency").annotate(total=Sum("amount")).order_by("currency")
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def run_list() -> QuerySet[SettlementRun]:
+    return SettlementRun.objects.order_by("pk")

@@ -1,0 +1,91 @@
+from rest_framework import serializers
+
+from settlements.models import Remittance, SettlementRun
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class RemittanceWorklogSerializer(serializers.Serializer):
+    worklog_id = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    """`worklogs` comes from the context (`worklog_amounts`: {remittance id: [...]}), one query a page."""
+
+    run_id = serializers.IntegerField(read_only=True)
+    worker_id = serializers.IntegerField(read_only=True)
+    worklogs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id",
+            "run_id",
+            "worker_id",
+            "period_end",
+            "amount",
+            "currency",
+            "status",
+            "created_at",
+            "status_changed_at",
+            "status_reason",
+            "provider_reference",
+            "worklogs",
+        ]
+
+    def get_worklogs(self, remittance) -> list[dict]:
+        rows = self.context["worklog_amounts"].get(remittance.pk, [])
+        return RemittanceWorklogSerializer(rows, many=True).data
+
+
+class SettlementRunSerializer(serializers.ModelSerializer):
+    """A run with its totals per currency and the remittances it created (from the context)."""
+
+    remittance_count = serializers.SerializerMethodField()
+    totals = serializers.SerializerMethodField()
+    remittances = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SettlementRun
+        fields = [
+            "id",
+            "period_end",
+            "status",
+            "created_at",
+            "finished_at",
+            "workers_total",
+            "workers_done",
+            "remittance_count",
+            "totals",
+            "remittances",
+        ]
+
+    def get_remittance_count(self, run) -> int:
+        return len(self.context["remittances"])
+
+    def get_totals(self, run) -> dict[str, str]:
+        return {currency: f"{total:.2f}" for currency, total in self.context["totals"].items()}
+
+    def get_remittances(self, run) -> list[dict]:
+        return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data
+
+
+class GenerateSerializer(serializers.Serializer):
+    period_end = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class MarkPaidSerializer(serializers.Serializer):
+    provider_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BalanceSerializer(serializers.Serializer):
+    worker_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    unremitted = serializers.DecimalField(**MONEY)
+    pending = serializers.DecimalField(**MONEY)
+    remitted = serializers.DecimalField(**MONEY)

@@ -1,0 +1,317 @@
+"""Settlement runs and the remittance state machine.
+
+Locks follow the project order: worker, then remittance, then worklog. A run settles workers in
+chunks (`SETTLEMENT_CHUNK_SIZE`), one transaction per chunk, so no worker stays locked for longer
+than its chunk takes; every write of a chunk is set-based (aggregates, bulk inserts and one
+INSERT ... SELECT for the claims), never a loop over items.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ledger.errors import Conflict, require_text
+from ledger.models import AccountKind
+from ledger.services import EntrySpec, accounts_for_parties, entries_post
+from settlements.models import (
+    LIVE_REMITTANCE_STATUSES,
+    REMITTANCE_TRANSITIONS,
+    Claim,
+    Remittance,
+    RemittanceEvent,
+    RemittanceStatus,
+    RunStatus,
+    SettlementRun,
+)
+from settlements.selectors import default_period_end, items_eligible
+from worklogs.models import Worker, WorkLog
+
+ProgressCallback = Callable[[int, int], None]
+
+
+# --- Runs -------------------------------------------------------------------------------------
+
+
+def settlement_run_create(*, period_end: date | None = None, created_by=None) -> SettlementRun:
+    return SettlementRun.objects.create(
+        period_end=period_end or default_period_end(), status=RunStatus.QUEUED, created_by=created_by
+    )
+
+
+def settlement_generate(
+    *,
+    period_end: date | None = None,
+    created_by=None,
+    worker_ids: Iterable[int] | None = None,
+    progress: ProgressCallback | None = None,
+) -> SettlementRun:
+    """Create a run and execute it: one remittance per worker with a positive eligible total."""
+    run = settlement_run_create(period_end=period_end, created_by=created_by)
+    return settlement_run_execute(run=run, worker_ids=worker_ids, progress=progress)
+
+
+def _candidate_workers(worker_ids: Iterable[int] | None) -> list[int]:
+    workers = Worker.objects.order_by("pk")
+    if worker_ids is not None:
+        workers = workers.filter(pk__in=list(worker_ids))
+    return list(workers.values_list("pk", flat=True))
+
+
+def settlement_run_execute(
+    *, run: SettlementRun, worker_ids: Iterable[int] | None = None, progress: ProgressCallback | None = None
+) -> SettlementRun:
+    """Execute (or finish, after a crash) a run. Safe to call again: settled workers are skipped."""
+    candidates = _candidate_workers(worker_ids)
+    chunk_size = max(1, settings.SETTLEMENT_CHUNK_SIZE)
+    SettlementRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, workers_total=len(candidates), workers_done=0
+    )
+    done = 0
+    try:
+        for start in range(0, len(candidates), chunk_size):
+            chunk = candidates[start : start + chunk_size]
+            _settle_chunk(run=run, worker_ids=chunk)
+            done += len(chunk)
+            SettlementRun.objects.filter(pk=run.pk).update(workers_done=done)
+            if progress:
+                progress(done, len(candidates))
+    except Exception as exc:
+        SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000])
+        raise
+    SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittance]:
+    period_end = run.period_end
+    # Every service that creates or frees an item locks its worker first, so while these locks are
+    # held the eligible set of these workers cannot change between the sums and the claims.
+    currency_by_worker = dict(
+        Worker.objects.filter(pk__in=worker_ids).order_by("pk").select_for_update().values_list("pk", "currency")
+    )
+    already_paid = set(
+        Remittance.objects.filter(
+            worker_id__in=worker_ids, period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
+        ).values_list("worker_id", flat=True)
+    )
+    eligible = items_eligible(period_end=period_end).filter(worker_id__in=worker_ids)
+    totals = (
+        eligible.exclude(worker_id__in=already_paid)
+        .values("worker_id")
+        .annotate(total=Sum("amount"))
+        .order_by("worker_id")
+    )
+    # Totals are filtered here, on exact Decimals, rather than in SQL (SQLite sums NUMERIC as float).
+    payable = [(row["worker_id"], row["total"]) for row in totals if row["total"] > 0]
+    if not payable:
+        return []
+    try:
+        with transaction.atomic():
+            remittances = Remittance.objects.bulk_create(
+                [
+                    Remittance(
+                        run=run,
+                        worker_id=worker_id,
+                        period_end=period_end,
+                        amount=total,
+                        currency=currency_by_worker[worker_id],
+                        status=RemittanceStatus.PENDING,
+                    )
+                    for worker_id, total in payable
+                ]
+            )
+            _claim_items(run=run, eligible=eligible, worker_ids=[w for w, _ in payable])
+    except IntegrityError as exc:
+        raise Conflict(
+            "Another settlement run claimed these workers' items at the same time; run it again.",
+            code="concurrent_settlement",
+        ) from exc
+    _check_claims_match(remittances)
+    RemittanceEvent.objects.bulk_create(
+        [
+            RemittanceEvent(remittance=r, from_status="", to_status=RemittanceStatus.PENDING, reason=f"run {run.pk}")
+            for r in remittances
+        ]
+    )
+    accounts = accounts_for_parties(parties=[r.worker_id for r in remittances], currency_by_party=currency_by_worker)
+    entries_post(
+        specs=[
+            EntrySpec(
+                cause="REMITTANCE_ISSUED",
+                reference=f"remittance:{r.pk}",
+                party=r.worker_id,
+                memo=f"run {run.pk}, period end {period_end}",
+                lines=[
+                    (accounts[r.worker_id][AccountKind.PAYABLE], r.amount),
+                    (accounts[r.worker_id][AccountKind.IN_TRANSIT], -r.amount),
+                ],
+            )
+            for r in remittances
+        ]
+    )
+    return remittances
+
+
+def _claim_items(*, run: SettlementRun, eligible, worker_ids: list[int]) -> None:
+    """INSERT ... SELECT the claims of every eligible item of these workers, in one statement."""
+    remittance_of_worker = Remittance.objects.filter(
+        run=run, worker_id=OuterRef("worker_id"), period_end=run.period_end
+    ).values("pk")[:1]
+    last_generation = (
+        Claim.objects.filter(item=OuterRef("pk")).order_by().values("item").annotate(m=Max("generation")).values("m")
+    )
+    rows = (
+        eligible.filter(worker_id__in=worker_ids)
+        .annotate(
+            next_generation=Coalesce(Subquery(last_generation), Value(0), output_field=IntegerField()) + 1,
+            remittance_id=Subquery(remittance_of_worker),
+        )
+        .values_list("pk", "next_generation", "remittance_id", "worklog_id", "amount")
+        .order_by()
+    )
+    select_sql, params = rows.query.sql_with_params()
+    table = Claim._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (item_id, generation, remittance_id, worklog_id, amount) {select_sql}",
+            params,
+        )
+
+
+def _check_claims_match(remittances: list[Remittance]) -> None:
+    """Each remittance's amount must be the exact sum of the items it claimed."""
+    sums = dict(
+        Claim.objects.filter(remittance__in=remittances)
+        .values("remittance_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("remittance_id", "total")
+    )
+    for r in remittances:
+        if sums.get(r.pk) != r.amount:
+            raise RuntimeError(f"Remittance {r.pk}: claims sum to {sums.get(r.pk)}, not {r.amount}.")
+
+
+# --- The remittance state machine -------------------------------------------------------------
+
+
+def _lock_remittance(remittance: Remittance) -> Remittance:
+    Worker.objects.select_for_update().get(pk=remittance.worker_id)
+    return Remittance.objects.select_for_update().get(pk=remittance.pk)
+
+
+def _require_transition(remittance: Remittance, to_status: str) -> None:
+    """A state conflict is 409 before any other check of the request (API.md)."""
+    if to_status not in REMITTANCE_TRANSITIONS[remittance.status]:
+        raise Conflict(f"A {remittance.status} remittance cannot become {to_status}.", code="illegal_transition")
+
+
+def _transition(
+    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor=None
+) -> Remittance:
+    _require_transition(remittance, to_status)
+    event = RemittanceEvent(
+        remittance=remittance,
+        from_status=remittance.status,
+        to_status=to_status,
+        reason=reason,
+        provider_reference=provider_reference,
+        actor=actor if actor and actor.is_authenticated else None,
+    )
+    remittance.status = to_status
+    remittance.status_changed_at = timezone.now()
+    if reason:
+        remittance.status_reason = reason
+    if provider_reference:
+        remittance.provider_reference = provider_reference
+    remittance.save(update_fields=["status", "status_changed_at", "status_reason", "provider_reference"])
+    event.save()
+    return remittance
+
+
+def _post_remittance_move(remittance: Remittance, *, cause: str, to_kind: str) -> None:
+    accounts = accounts_for_parties(
+        parties=[remittance.worker_id], currency_by_party={remittance.worker_id: remittance.currency}
+    )
+    worker_accounts = accounts[remittance.worker_id]
+    entries_post(
+        specs=[
+            EntrySpec(
+                cause=cause,
+                reference=f"remittance:{remittance.pk}",
+                party=remittance.worker_id,
+                lines=[
+                    (worker_accounts[AccountKind.IN_TRANSIT], remittance.amount),
+                    (worker_accounts[to_kind], -remittance.amount),
+                ],
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def remittance_mark_processing(*, remittance: Remittance, provider_reference: str = "") -> Remittance:
+    remittance = _lock_remittance(remittance)
+    return _transition(
+        remittance=remittance, to_status=RemittanceStatus.PROCESSING, provider_reference=provider_reference
+    )
+
+
+@transaction.atomic
+def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = "", actor=None) -> Remittance:
+    """The money reached the worker: its items count as remitted on their worklogs."""
+    remittance = _lock_remittance(remittance)
+    remittance = _transition(
+        remittance=remittance, to_status=RemittanceStatus.PAID, provider_reference=provider_reference or "", actor=actor
+    )
+    per_worklog = (
+        Claim.objects.filter(remittance=remittance)
+        .values("worklog_id")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .order_by("worklog_id")
+    )
+    rows = list(per_worklog)
+    # Lock the worklogs in primary-key order, then move their running totals.
+    list(
+        WorkLog.objects.filter(pk__in=[r["worklog_id"] for r in rows])
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk")
+    )
+    for row in rows:
+        WorkLog.objects.filter(pk=row["worklog_id"]).update(
+            remitted_amount=F("remitted_amount") + row["total"], paid_item_count=F("paid_item_count") + row["n"]
+        )
+    _post_remittance_move(remittance, cause="REMITTANCE_PAID", to_kind=AccountKind.CASH)
+    return remittance
+
+
+@transaction.atomic
+def remittance_mark_failed(*, remittance: Remittance, reason: str, actor=None) -> Remittance:
+    """The payout failed: its items are free for the next run; the attempt stays in history."""
+    remittance = _lock_remittance(remittance)
+    _require_transition(remittance, RemittanceStatus.FAILED)
+    remittance = _transition(
+        remittance=remittance, to_status=RemittanceStatus.FAILED, reason=require_text(reason), actor=actor
+    )
+    _post_remittance_move(remittance, cause="REMITTANCE_FAILED", to_kind=AccountKind.PAYABLE)
+    return remittance
+
+
+@transaction.atomic
+def remittance_cancel(*, remittance: Remittance, reason: str, actor=None) -> Remittance:
+    """Finance withdrew the payout before it was submitted: its items are free again."""
+    remittance = _lock_remittance(remittance)
+    _require_transition(remittance, RemittanceStatus.CANCELLED)
+    remittance = _transition(
+        remittance=remittance, to_status=RemittanceStatus.CANCELLED, reason=require_text(reason), actor=actor
+    )
+    _post_remittance_move(remittance, cause="REMITTANCE_CANCELLED", to_kind=AccountKind.PAYABLE)
+    return remittance

@@ -1,0 +1,132 @@
+"""Thin views for runs, remittances and balances."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.idempotency import idempotent
+from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
+from settlements import selectors, services
+from settlements.filters import RemittanceFilter
+from settlements.models import Remittance
+from settlements.serializers import (
+    BalanceSerializer,
+    GenerateSerializer,
+    MarkPaidSerializer,
+    ReasonSerializer,
+    RemittanceSerializer,
+    SettlementRunSerializer,
+)
+from worklogs.selectors import worker_list
+from worklogs.views import IDEMPOTENCY_HEADER
+
+
+def run_representation(run) -> dict:
+    remittances = list(run.remittances.order_by("pk"))
+    context = {
+        "remittances": remittances,
+        "totals": selectors.run_totals(run),
+        "worklog_amounts": selectors.remittance_worklog_amounts(remittance_ids=[r.pk for r in remittances]),
+    }
+    return SettlementRunSerializer(run, context=context).data
+
+
+class GenerateRemittancesView(APIView):
+    """`POST /generate-remittances-for-all-users`: settle every worker once for the period."""
+
+    permission_classes = [IsFinanceStaff]
+
+    @extend_schema(
+        request=GenerateSerializer, responses={201: SettlementRunSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
+    def post(self, request):
+        def generate():
+            serializer = GenerateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            run = services.settlement_generate(
+                period_end=serializer.validated_data["period_end"], created_by=request.user
+            )
+            return Response(run_representation(run), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, generate)
+
+
+class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SettlementRunSerializer
+    permission_classes = [IsFinanceStaff]
+
+    def get_queryset(self):
+        return selectors.run_list()
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(run_representation(self.get_object()))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([run_representation(run) for run in page])
+
+
+class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = RemittanceSerializer
+    permission_classes = [IsFinanceOrWorkerReading]
+    filterset_class = RemittanceFilter
+
+    def get_queryset(self):
+        return selectors.remittance_list(viewer_worker=viewer_scope(self.request))
+
+    def get_serializer(self, *args, **kwargs):
+        instances = args[0] if args else []
+        if isinstance(instances, Remittance):
+            instances = [instances]
+        kwargs["context"] = {
+            **self.get_serializer_context(),
+            "worklog_amounts": selectors.remittance_worklog_amounts(remittance_ids=[r.pk for r in instances]),
+        }
+        return self.serializer_class(*args, **kwargs)
+
+    def _answer(self, remittance) -> Response:
+        return Response(self.get_serializer(remittance).data)
+
+    @extend_schema(request=MarkPaidSerializer, responses={200: RemittanceSerializer})
+    @action(detail=True, methods=["post"], url_path="mark-paid", permission_classes=[IsFinanceStaff])
+    def mark_paid(self, request, pk=None):
+        serializer = MarkPaidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        remittance = services.remittance_mark_paid(
+            remittance=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return self._answer(remittance)
+
+    @extend_schema(request=ReasonSerializer, responses={200: RemittanceSerializer})
+    @action(detail=True, methods=["post"], url_path="mark-failed", permission_classes=[IsFinanceStaff])
+    def mark_failed(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        remittance = services.remittance_mark_failed(
+            remittance=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return self._answer(remittance)
+
+    @extend_schema(request=ReasonSerializer, responses={200: RemittanceSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    def cancel(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        remittance = services.remittance_cancel(
+            remittance=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return self._answer(remittance)
+
+
+class WorkerBalanceView(APIView):
+    """`GET /api/workers/{id}/balance/`: unremitted + pending + remitted = the worker's worklogs."""
+
+    permission_classes = [IsFinanceOrWorkerReading]
+
+    @extend_schema(responses={200: BalanceSerializer})
+    def get(self, request, pk: int):
+        worker = get_object_or_404(worker_list(viewer_worker=viewer_scope(request)), pk=pk)
+        return Response(BalanceSerializer(selectors.worker_balance(worker=worker)).data)

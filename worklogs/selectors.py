@@ -1,0 +1,43 @@
+"""Reads of workers, worklogs and segments, scoped to what the viewer may see.
+
+Worklog amounts come from the running totals on the row, so a page of worklogs is one query.
+"""
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from worklogs.models import Adjustment, Item, ItemKind, Segment, Task, Worker, WorkLog
+
+# REMITTED: at least one item, and every item in a PAID remittance (API.md).
+REMITTED_Q = Q(item_count__gt=0, paid_item_count=F("item_count"))
+
+
+def worker_list(*, viewer_worker: Worker | None = None) -> QuerySet[Worker]:
+    qs = Worker.objects.order_by("pk")
+    return qs.filter(pk=viewer_worker.pk) if viewer_worker else qs
+
+
+def task_list() -> QuerySet[Task]:
+    return Task.objects.order_by("pk")
+
+
+def worklog_list(*, viewer_worker: Worker | None = None) -> QuerySet[WorkLog]:
+    """Worklogs by id; `WorkLogFilter` narrows them by status, worker, task."""
+    qs = WorkLog.objects.order_by("pk")
+    return qs.filter(worker=viewer_worker) if viewer_worker else qs
+
+
+def segment_list(*, viewer_worker: Worker | None = None) -> QuerySet[Segment]:
+    """Segments with their earning's cents (`earning_amount`) in the same query."""
+    earning = Item.objects.filter(segment=OuterRef("pk"), kind=ItemKind.EARNING).values("amount")[:1]
+    qs = Segment.objects.order_by("pk").annotate(earning_amount=Subquery(earning))
+    if viewer_worker is not None:
+        qs = qs.filter(worker=viewer_worker)
+    return qs
+
+
+def adjustment_list() -> QuerySet[Adjustment]:
+    return Adjustment.objects.order_by("pk")
+
+
+def item_list(*, worklog: WorkLog) -> QuerySet[Item]:
+    return Item.objects.filter(worklog=worklog).order_by("pk")

@@ -1,0 +1,137 @@
+"""Input and output shapes of the worklogs API. Keys are snake_case here and camelCase on the wire."""
+
+from rest_framework import serializers
+
+from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+class WorkerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Worker
+        fields = ["id", "name", "email", "currency", "external_id", "created_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "external_id"]
+
+
+class WorkLogSerializer(serializers.ModelSerializer):
+    worker_id = serializers.IntegerField(read_only=True)
+    task_id = serializers.IntegerField(read_only=True)
+    amount = serializers.DecimalField(read_only=True, **MONEY)
+    remitted_amount = serializers.DecimalField(read_only=True, **MONEY)
+    unremitted_amount = serializers.DecimalField(read_only=True, **MONEY)
+    remittance_status = serializers.ChoiceField(choices=["REMITTED", "UNREMITTED"], read_only=True)
+
+    class Meta:
+        model = WorkLog
+        fields = [
+            "id",
+            "worker_id",
+            "task_id",
+            "hourly_rate",
+            "currency",
+            "amount",
+            "remitted_amount",
+            "unremitted_amount",
+            "remittance_status",
+            "external_id",
+            "created_at",
+        ]
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    worklog_id = serializers.IntegerField(read_only=True)
+    amount = serializers.DecimalField(source="earning_amount", read_only=True, **MONEY)
+    replaces_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Segment
+        fields = [
+            "id",
+            "worklog_id",
+            "started_at",
+            "ended_at",
+            "hourly_rate",
+            "amount",
+            "status",
+            "work_date",
+            "external_id",
+            "note",
+            "dispute_reason",
+            "replaces_id",
+            "created_at",
+        ]
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    worklog_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Adjustment
+        fields = ["id", "worklog_id", "amount", "reason", "effective_date", "external_id", "created_at"]
+
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+class WorkerCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    currency = serializers.CharField(max_length=3, required=False, default="USD")
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+
+
+class WorkLogCreateSerializer(serializers.Serializer):
+    worker_id = serializers.PrimaryKeyRelatedField(queryset=Worker.objects.all(), source="worker")
+    task_id = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), source="task")
+    hourly_rate = serializers.DecimalField(**MONEY)
+
+
+class WorkLogRateSerializer(serializers.Serializer):
+    hourly_rate = serializers.DecimalField(**MONEY)
+
+
+class SegmentCreateSerializer(serializers.Serializer):
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    external_id = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    """A reason is checked by the service after the state, so a state conflict is always 409."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EffectiveDateSerializer(serializers.Serializer):
+    effective_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class SegmentRemoveSerializer(ReasonSerializer, EffectiveDateSerializer):
+    pass
+
+
+class SegmentResolveSerializer(EffectiveDateSerializer):
+    resolution = serializers.ChoiceField(choices=["ACCEPT", "REMOVE"])
+
+
+class SegmentAdjustSerializer(ReasonSerializer, EffectiveDateSerializer):
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+
+
+class AdjustmentCreateSerializer(ReasonSerializer, EffectiveDateSerializer):
+    worklog_id = serializers.PrimaryKeyRelatedField(queryset=WorkLog.objects.all(), source="worklog")
+    amount = serializers.DecimalField(**MONEY)

@@ -1,0 +1,191 @@
+"""Thin DRF views: validate with a serializer, call one service or selector, serialize."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.idempotency import idempotent
+from config.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
+from worklogs import selectors, services
+from worklogs.filters import SegmentFilter, WorkerFilter, WorkLogFilter
+from worklogs.serializers import (
+    AdjustmentCreateSerializer,
+    AdjustmentSerializer,
+    ReasonSerializer,
+    SegmentAdjustSerializer,
+    SegmentCreateSerializer,
+    SegmentRemoveSerializer,
+    SegmentResolveSerializer,
+    SegmentSerializer,
+    TaskCreateSerializer,
+    TaskSerializer,
+    WorkerCreateSerializer,
+    WorkerSerializer,
+    WorkLogCreateSerializer,
+    WorkLogRateSerializer,
+    WorkLogSerializer,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Replays the original answer for a repeat with the same body; another body is 409.",
+)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = WorkerSerializer
+    permission_classes = [IsFinanceOrWorkerReading]
+    filterset_class = WorkerFilter
+
+    def get_queryset(self):
+        return selectors.worker_list(viewer_worker=viewer_scope(self.request))
+
+    @extend_schema(request=WorkerCreateSerializer, responses={201: WorkerSerializer})
+    def create(self, request, *args, **kwargs):
+        worker = services.worker_create(**_valid(WorkerCreateSerializer, request))
+        return Response(WorkerSerializer(worker).data, status=status.HTTP_201_CREATED)
+
+
+class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+    permission_classes = [IsFinanceStaff]
+
+    def get_queryset(self):
+        return selectors.task_list()
+
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
+    def create(self, request, *args, **kwargs):
+        task = services.task_create(**_valid(TaskCreateSerializer, request))
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class WorkLogViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = WorkLogSerializer
+    permission_classes = [IsFinanceOrWorkerReading]
+    filterset_class = WorkLogFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.worklog_list(viewer_worker=viewer_scope(self.request))
+
+    @extend_schema(request=WorkLogCreateSerializer, responses={201: WorkLogSerializer})
+    def create(self, request, *args, **kwargs):
+        worklog = services.worklog_create(**_valid(WorkLogCreateSerializer, request))
+        return Response(WorkLogSerializer(worklog).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkLogRateSerializer, responses={200: WorkLogSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        worklog = self.get_object()
+        worklog = services.worklog_rate_change(worklog=worklog, **_valid(WorkLogRateSerializer, request))
+        return Response(WorkLogSerializer(worklog).data)
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(methods=["GET"], responses={200: SegmentSerializer(many=True)}, filters=False)
+    @extend_schema(
+        methods=["POST"],
+        request=SegmentCreateSerializer,
+        responses={201: SegmentSerializer, 200: SegmentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        description="Record time. Re-posting an externalId with the same fields answers 200 with the segment.",
+    )
+    @action(detail=True, methods=["get", "post"], permission_classes=[IsFinanceOrWorker], filterset_class=None)
+    def segments(self, request, pk=None):
+        worklog = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.segment_list().filter(worklog=worklog))
+            return self.get_paginated_response(SegmentSerializer(page, many=True).data)
+
+        def record():
+            data = _valid(SegmentCreateSerializer, request)
+            segment, created = services.segment_record(worklog=worklog, **data)
+            body = SegmentSerializer(selectors.segment_list().get(pk=segment.pk)).data
+            return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+        return idempotent(request, record)
+
+
+class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SegmentSerializer
+    permission_classes = [IsFinanceOrWorkerReading]
+    filterset_class = SegmentFilter
+
+    def get_queryset(self):
+        return selectors.segment_list(viewer_worker=viewer_scope(self.request))
+
+    def _answer(self, segment, code=status.HTTP_200_OK) -> Response:
+        return Response(SegmentSerializer(selectors.segment_list().get(pk=segment.pk)).data, status=code)
+
+    @extend_schema(request=ReasonSerializer, responses={200: SegmentSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    def dispute(self, request, pk=None):
+        data = _valid(ReasonSerializer, request)
+        return self._answer(services.segment_dispute(segment=self.get_object(), **data))
+
+    @extend_schema(request=SegmentResolveSerializer, responses={200: SegmentSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    def resolve(self, request, pk=None):
+        data = _valid(SegmentResolveSerializer, request)
+        return self._answer(services.segment_resolve(segment=self.get_object(), **data))
+
+    @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    def remove(self, request, pk=None):
+        data = _valid(SegmentRemoveSerializer, request)
+        return self._answer(services.segment_remove(segment=self.get_object(), **data))
+
+    @extend_schema(request=SegmentAdjustSerializer, responses={201: SegmentSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    def adjust(self, request, pk=None):
+        data = _valid(SegmentAdjustSerializer, request)
+        replacement = services.segment_adjust(segment=self.get_object(), **data)
+        return self._answer(replacement, status.HTTP_201_CREATED)
+
+
+class AdjustmentViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = AdjustmentSerializer
+    permission_classes = [IsFinanceStaff]
+
+    def get_queryset(self):
+        return selectors.adjustment_list()
+
+    @extend_schema(
+        request=AdjustmentCreateSerializer, responses={201: AdjustmentSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
+    def create(self, request, *args, **kwargs):
+        def record():
+            data = _valid(AdjustmentCreateSerializer, request)
+            adjustment = services.adjustment_record(created_by=request.user, **data)
+            return Response(AdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, record)
+
+
+class ListAllWorklogsView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """`GET /list-all-worklogs?remittanceStatus=REMITTED|UNREMITTED` (also workerId, taskId)."""
+
+    serializer_class = WorkLogSerializer
+    permission_classes = [IsFinanceOrWorkerReading]
+    filterset_class = WorkLogFilter
+
+    def get_queryset(self):
+        return selectors.worklog_list(viewer_worker=viewer_scope(self.request))
