@@ -1,175 +1,19 @@
-"""Every state change of workers, worklogs, segments and adjustments.
-
-Each service is atomic and takes row locks in one order: worker, then worklog, then segment, so
-that two services can never deadlock (settlement services follow the same order). Items are only
-created by `_item_add`, under the worklog lock, which is what makes "cents = round(total after) -
-round(total before), in creation order" hold.
-"""
+"""Recording, disputing, resolving, removing and adjusting segments."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
-from ledger.currencies import ISO_4217
 from ledger.errors import Conflict, InvalidInput, require_text
-from ledger.models import Account, AccountKind
-from ledger.money import amount_units, cents_of_next_item, round_exact, segment_units
-from ledger.services import EntrySpec, accounts_open_for_party, entry_post
-from worklogs.models import (
-    LIVE_SEGMENT_STATUSES,
-    Adjustment,
-    Item,
-    ItemKind,
-    Segment,
-    SegmentStatus,
-    Task,
-    Worker,
-    WorkLog,
-)
+from ledger.money import segment_units
+from worklogs.models import LIVE_SEGMENT_STATUSES, Item, ItemKind, Segment, SegmentStatus, WorkLog
+from worklogs.services.items import item_add
+from worklogs.services.locks import lock_segment, lock_worker, lock_worklog
 
-MAX_RATE = Decimal("10000")
-MAX_ADJUSTMENT = Decimal("1000000")
 MAX_SEGMENT_SECONDS = 24 * 3600
-
-
-# --- Locks ------------------------------------------------------------------------------------
-
-
-def _lock_worker(worker_id: int) -> Worker:
-    return Worker.objects.select_for_update().get(pk=worker_id)
-
-
-def _lock_worklog(worklog_id: int) -> WorkLog:
-    return WorkLog.objects.select_for_update().get(pk=worklog_id)
-
-
-def _lock_segment(segment_id: int) -> Segment:
-    return Segment.objects.select_for_update().get(pk=segment_id)
-
-
-# --- Workers, tasks, worklogs -----------------------------------------------------------------
-
-
-def _validate_rate(hourly_rate: Decimal) -> Decimal:
-    if hourly_rate != hourly_rate.quantize(Decimal("0.01")):
-        raise InvalidInput("hourlyRate may have at most two decimals.", field="hourlyRate")
-    if hourly_rate <= 0 or hourly_rate > MAX_RATE:
-        raise InvalidInput("hourlyRate must be greater than 0 and at most 10000.00.", field="hourlyRate")
-    return hourly_rate.quantize(Decimal("0.01"))
-
-
-@transaction.atomic
-def worker_create(
-    *, name: str, email: str = "", currency: str = "USD", user=None, external_id: str | None = None
-) -> Worker:
-    currency = (currency or "USD").upper()
-    if currency not in ISO_4217:
-        raise InvalidInput(f"{currency!r} is not an ISO-4217 currency code.", field="currency")
-    if not name or not name.strip():
-        raise InvalidInput("A worker needs a name.", field="name")
-    worker = Worker.objects.create(
-        name=name.strip(), email=email or "", currency=currency, user=user, external_id=external_id
-    )
-    accounts_open_for_party(party=worker.pk, currency=currency, label=worker.name)
-    return worker
-
-
-@transaction.atomic
-def task_create(*, title: str, external_id: str | None = None) -> Task:
-    if not title or not title.strip():
-        raise InvalidInput("A task needs a title.", field="title")
-    return Task.objects.create(title=title.strip(), external_id=external_id)
-
-
-@transaction.atomic
-def worklog_create(*, worker: Worker, task: Task, hourly_rate: Decimal, external_id: str | None = None) -> WorkLog:
-    hourly_rate = _validate_rate(hourly_rate)
-    worker = _lock_worker(worker.pk)
-    if WorkLog.objects.filter(worker=worker, task=task).exists():
-        raise Conflict("This worker already has a worklog for this task.", code="worklog_exists")
-    try:
-        with transaction.atomic():
-            return WorkLog.objects.create(
-                worker=worker, task=task, hourly_rate=hourly_rate, currency=worker.currency, external_id=external_id
-            )
-    except IntegrityError:
-        raise Conflict("This worker already has a worklog for this task.", code="worklog_exists") from None
-
-
-@transaction.atomic
-def worklog_rate_change(*, worklog: WorkLog, hourly_rate: Decimal) -> WorkLog:
-    """Only segments recorded afterwards use the new rate: items keep their snapshot."""
-    hourly_rate = _validate_rate(hourly_rate)
-    _lock_worker(worklog.worker_id)
-    worklog = _lock_worklog(worklog.pk)
-    worklog.hourly_rate = hourly_rate
-    worklog.save(update_fields=["hourly_rate"])
-    return worklog
-
-
-# --- Items ------------------------------------------------------------------------------------
-
-
-def _worker_account(worker_id: int, kind: str, currency: str) -> Account:
-    try:
-        return Account.objects.get(party=worker_id, kind=kind, currency=currency)
-    except Account.DoesNotExist:
-        return accounts_open_for_party(party=worker_id, currency=currency)[kind]
-
-
-def _item_add(
-    *,
-    worklog: WorkLog,
-    kind: str,
-    exact_units: int,
-    segment: Segment | None = None,
-    adjustment: Adjustment | None = None,
-    reverses: Item | None = None,
-    work_date: date | None = None,
-    effective_date: date | None = None,
-) -> Item:
-    """Create one item on a worklog the caller has locked, update its totals, post it."""
-    cents = cents_of_next_item(total_before=worklog.exact_units, item_units=exact_units)
-    item = Item.objects.create(
-        worklog=worklog,
-        worker_id=worklog.worker_id,
-        kind=kind,
-        exact_units=exact_units,
-        amount=cents,
-        segment=segment,
-        adjustment=adjustment,
-        reverses=reverses,
-        work_date=work_date,
-        effective_date=effective_date,
-    )
-    worklog.exact_units += exact_units
-    worklog.amount = round_exact(worklog.exact_units)
-    worklog.item_count += 1
-    WorkLog.objects.filter(pk=worklog.pk).update(
-        exact_units=F("exact_units") + exact_units,
-        amount=worklog.amount,
-        item_count=F("item_count") + 1,
-    )
-    if cents:
-        expense = _worker_account(worklog.worker_id, AccountKind.EXPENSE, worklog.currency)
-        payable = _worker_account(worklog.worker_id, AccountKind.PAYABLE, worklog.currency)
-        entry_post(
-            spec=EntrySpec(
-                cause=kind,
-                reference=f"item:{item.pk}",
-                party=worklog.worker_id,
-                memo=f"worklog {worklog.pk}",
-                lines=[(expense, cents), (payable, -cents)],
-            )
-        )
-    return item
-
-
-# --- Segments ---------------------------------------------------------------------------------
 
 
 def _validate_span(started_at: datetime, ended_at: datetime) -> int:
@@ -232,7 +76,7 @@ def _segment_create(
         note=note or "",
         replaces=replaces,
     )
-    _item_add(
+    item_add(
         worklog=worklog,
         kind=ItemKind.EARNING,
         exact_units=segment_units(seconds=seconds, hourly_rate=hourly_rate),
@@ -257,8 +101,8 @@ def segment_record(
     (created False); with different fields it is a conflict.
     """
     seconds = _validate_span(started_at, ended_at)
-    _lock_worker(worklog.worker_id)
-    worklog = _lock_worklog(worklog.pk)
+    lock_worker(worklog.worker_id)
+    worklog = lock_worklog(worklog.pk)
     if external_id:
         existing = Segment.objects.filter(worklog=worklog, external_id=external_id).first()
         if existing is not None:
@@ -283,9 +127,9 @@ def segment_record(
 
 
 def _lock_segment_family(segment: Segment) -> tuple[WorkLog, Segment]:
-    _lock_worker(segment.worker_id)
-    worklog = _lock_worklog(segment.worklog_id)
-    return worklog, _lock_segment(segment.pk)
+    lock_worker(segment.worker_id)
+    worklog = lock_worklog(segment.worklog_id)
+    return worklog, lock_segment(segment.pk)
 
 
 def _require_status(segment: Segment, allowed: tuple[str, ...], action: str) -> None:
@@ -298,7 +142,7 @@ def _require_status(segment: Segment, allowed: tuple[str, ...], action: str) -> 
 
 def _reverse_earning(*, worklog: WorkLog, segment: Segment, effective_date: date | None) -> Item:
     earning = Item.objects.get(segment=segment, kind=ItemKind.EARNING)
-    return _item_add(
+    return item_add(
         worklog=worklog,
         kind=ItemKind.REVERSAL,
         exact_units=-earning.exact_units,
@@ -375,42 +219,3 @@ def segment_adjust(
         note=original.note,
         replaces=original,
     )
-
-
-# --- Adjustments ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def adjustment_record(
-    *,
-    worklog: WorkLog,
-    amount: Decimal,
-    reason: str,
-    effective_date: date | None = None,
-    created_by=None,
-    external_id: str | None = None,
-) -> Adjustment:
-    """A retroactive deduction (negative) or bonus (positive); it may exceed what was earned."""
-    if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput("amount may have at most two decimals.", field="amount")
-    if amount == 0 or abs(amount) > MAX_ADJUSTMENT:
-        raise InvalidInput("amount must be non-zero and at most 1000000.00 either way.", field="amount")
-    reason = require_text(reason)
-    _lock_worker(worklog.worker_id)
-    worklog = _lock_worklog(worklog.pk)
-    adjustment = Adjustment.objects.create(
-        worklog=worklog,
-        amount=amount,
-        reason=reason,
-        effective_date=effective_date,
-        created_by=created_by,
-        external_id=external_id,
-    )
-    _item_add(
-        worklog=worklog,
-        kind=ItemKind.ADJUSTMENT,
-        exact_units=amount_units(amount),
-        adjustment=adjustment,
-        effective_date=effective_date,
-    )
-    return adjustment

@@ -11,16 +11,15 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Subquery, Sum, Value
+from django.db.models import IntegerField, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ledger.errors import Conflict, require_text
+from ledger.errors import Conflict
 from ledger.models import AccountKind
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
-    REMITTANCE_TRANSITIONS,
     Claim,
     Remittance,
     RemittanceEvent,
@@ -29,12 +28,9 @@ from settlements.models import (
     SettlementRun,
 )
 from settlements.selectors import default_period_end, items_eligible
-from worklogs.models import Worker, WorkLog
+from worklogs.models import Worker
 
 ProgressCallback = Callable[[int, int], None]
-
-
-# --- Runs -------------------------------------------------------------------------------------
 
 
 def settlement_run_create(*, period_end: date | None = None, created_by=None) -> SettlementRun:
@@ -197,121 +193,3 @@ def _check_claims_match(remittances: list[Remittance]) -> None:
     for r in remittances:
         if sums.get(r.pk) != r.amount:
             raise RuntimeError(f"Remittance {r.pk}: claims sum to {sums.get(r.pk)}, not {r.amount}.")
-
-
-# --- The remittance state machine -------------------------------------------------------------
-
-
-def _lock_remittance(remittance: Remittance) -> Remittance:
-    Worker.objects.select_for_update().get(pk=remittance.worker_id)
-    return Remittance.objects.select_for_update().get(pk=remittance.pk)
-
-
-def _require_transition(remittance: Remittance, to_status: str) -> None:
-    """A state conflict is 409 before any other check of the request (API.md)."""
-    if to_status not in REMITTANCE_TRANSITIONS[remittance.status]:
-        raise Conflict(f"A {remittance.status} remittance cannot become {to_status}.", code="illegal_transition")
-
-
-def _transition(
-    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor=None
-) -> Remittance:
-    _require_transition(remittance, to_status)
-    event = RemittanceEvent(
-        remittance=remittance,
-        from_status=remittance.status,
-        to_status=to_status,
-        reason=reason,
-        provider_reference=provider_reference,
-        actor=actor if actor and actor.is_authenticated else None,
-    )
-    remittance.status = to_status
-    remittance.status_changed_at = timezone.now()
-    if reason:
-        remittance.status_reason = reason
-    if provider_reference:
-        remittance.provider_reference = provider_reference
-    remittance.save(update_fields=["status", "status_changed_at", "status_reason", "provider_reference"])
-    event.save()
-    return remittance
-
-
-def _post_remittance_move(remittance: Remittance, *, cause: str, to_kind: str) -> None:
-    accounts = accounts_for_parties(
-        parties=[remittance.worker_id], currency_by_party={remittance.worker_id: remittance.currency}
-    )
-    worker_accounts = accounts[remittance.worker_id]
-    entries_post(
-        specs=[
-            EntrySpec(
-                cause=cause,
-                reference=f"remittance:{remittance.pk}",
-                party=remittance.worker_id,
-                lines=[
-                    (worker_accounts[AccountKind.IN_TRANSIT], remittance.amount),
-                    (worker_accounts[to_kind], -remittance.amount),
-                ],
-            )
-        ]
-    )
-
-
-@transaction.atomic
-def remittance_mark_processing(*, remittance: Remittance, provider_reference: str = "") -> Remittance:
-    remittance = _lock_remittance(remittance)
-    return _transition(
-        remittance=remittance, to_status=RemittanceStatus.PROCESSING, provider_reference=provider_reference
-    )
-
-
-@transaction.atomic
-def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = "", actor=None) -> Remittance:
-    """The money reached the worker: its items count as remitted on their worklogs."""
-    remittance = _lock_remittance(remittance)
-    remittance = _transition(
-        remittance=remittance, to_status=RemittanceStatus.PAID, provider_reference=provider_reference or "", actor=actor
-    )
-    per_worklog = (
-        Claim.objects.filter(remittance=remittance)
-        .values("worklog_id")
-        .annotate(total=Sum("amount"), n=Count("pk"))
-        .order_by("worklog_id")
-    )
-    rows = list(per_worklog)
-    # Lock the worklogs in primary-key order, then move their running totals.
-    list(
-        WorkLog.objects.filter(pk__in=[r["worklog_id"] for r in rows])
-        .order_by("pk")
-        .select_for_update()
-        .values_list("pk")
-    )
-    for row in rows:
-        WorkLog.objects.filter(pk=row["worklog_id"]).update(
-            remitted_amount=F("remitted_amount") + row["total"], paid_item_count=F("paid_item_count") + row["n"]
-        )
-    _post_remittance_move(remittance, cause="REMITTANCE_PAID", to_kind=AccountKind.CASH)
-    return remittance
-
-
-@transaction.atomic
-def remittance_mark_failed(*, remittance: Remittance, reason: str, actor=None) -> Remittance:
-    """The payout failed: its items are free for the next run; the attempt stays in history."""
-    remittance = _lock_remittance(remittance)
-    _require_transition(remittance, RemittanceStatus.FAILED)
-    remittance = _transition(
-        remittance=remittance, to_status=RemittanceStatus.FAILED, reason=require_text(reason), actor=actor
-    )
-    _post_remittance_move(remittance, cause="REMITTANCE_FAILED", to_kind=AccountKind.PAYABLE)
-    return remittance
-
-
-@transaction.atomic
-def remittance_cancel(*, remittance: Remittance, reason: str, actor=None) -> Remittance:
-    """Finance withdrew the payout before it was submitted: its items are free again."""
-    remittance = _lock_remittance(remittance)
-    _require_transition(remittance, RemittanceStatus.CANCELLED)
-    remittance = _transition(
-        remittance=remittance, to_status=RemittanceStatus.CANCELLED, reason=require_text(reason), actor=actor
-    )
-    _post_remittance_move(remittance, cause="REMITTANCE_CANCELLED", to_kind=AccountKind.PAYABLE)
-    return remittance

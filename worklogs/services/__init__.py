@@ -1,0 +1,30 @@
+"""Every state change of workers, worklogs, segments and adjustments.
+
+Each service is atomic and takes row locks in one order: worker, then worklog, then segment, so
+that two services can never deadlock (settlement services follow the same order). Items are only
+created by `_item_add`, under the worklog lock, which is what makes "cents = round(total after) -
+round(total before), in creation order" hold.
+"""
+
+from worklogs.services.adjustments import adjustment_record
+from worklogs.services.segments import (
+    segment_adjust,
+    segment_dispute,
+    segment_record,
+    segment_remove,
+    segment_resolve,
+)
+from worklogs.services.workers import task_create, worker_create, worklog_create, worklog_rate_change
+
+__all__ = [
+    "adjustment_record",
+    "segment_adjust",
+    "segment_dispute",
+    "segment_record",
+    "segment_remove",
+    "segment_resolve",
+    "task_create",
+    "worker_create",
+    "worklog_create",
+    "worklog_rate_change",
+]

@@ -1,0 +1,65 @@
+"""The only place items are created: under the worklog lock, with API.md's rounding rule."""
+
+from datetime import date
+
+from django.db.models import F
+
+from ledger.models import Account, AccountKind
+from ledger.money import cents_of_next_item, round_exact
+from ledger.services import EntrySpec, accounts_open_for_party, entry_post
+from worklogs.models import Adjustment, Item, Segment, WorkLog
+
+
+def _worker_account(worker_id: int, kind: str, currency: str) -> Account:
+    try:
+        return Account.objects.get(party=worker_id, kind=kind, currency=currency)
+    except Account.DoesNotExist:
+        return accounts_open_for_party(party=worker_id, currency=currency)[kind]
+
+
+def item_add(
+    *,
+    worklog: WorkLog,
+    kind: str,
+    exact_units: int,
+    segment: Segment | None = None,
+    adjustment: Adjustment | None = None,
+    reverses: Item | None = None,
+    work_date: date | None = None,
+    effective_date: date | None = None,
+) -> Item:
+    """Create one item on a worklog the caller has locked, update its totals, post it."""
+    cents = cents_of_next_item(total_before=worklog.exact_units, item_units=exact_units)
+    item = Item.objects.create(
+        worklog=worklog,
+        worker_id=worklog.worker_id,
+        kind=kind,
+        exact_units=exact_units,
+        amount=cents,
+        segment=segment,
+        adjustment=adjustment,
+        reverses=reverses,
+        work_date=work_date,
+        effective_date=effective_date,
+    )
+    worklog.exact_units += exact_units
+    worklog.amount = round_exact(worklog.exact_units)
+    worklog.item_count += 1
+    WorkLog.objects.filter(pk=worklog.pk).update(
+        exact_units=F("exact_units") + exact_units,
+        amount=worklog.amount,
+        item_count=F("item_count") + 1,
+    )
+    if cents:
+        expense = _worker_account(worklog.worker_id, AccountKind.EXPENSE, worklog.currency)
+        payable = _worker_account(worklog.worker_id, AccountKind.PAYABLE, worklog.currency)
+        entry_post(
+            spec=EntrySpec(
+                cause=kind,
+                reference=f"item:{item.pk}",
+                party=worklog.worker_id,
+                memo=f"worklog {worklog.pk}",
+                lines=[(expense, cents), (payable, -cents)],
+            )
+        )
+    return item
