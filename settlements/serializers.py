@@ -1,8 +1,11 @@
 from rest_framework import serializers
 
 from settlements.models import Remittance, SettlementRun
+from worklogs.serializers import ReasonSerializer
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+__all__ = ["ReasonSerializer"]
 
 
 class RemittanceWorklogSerializer(serializers.Serializer):
@@ -77,10 +80,6 @@ class GenerateSerializer(serializers.Serializer):
 
 class MarkPaidSerializer(serializers.Serializer):
     provider_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class BalanceSerializer(serializers.Serializer):
