@@ -1,0 +1,31 @@
+"""After every test that touched the database, every cached total must match its recomputation.
+
+`settlements.audit.audit_all` recomputes worklog totals, item cents, remittances and the ledger from
+the facts; a test that leaves any difference behind fails, whatever it asserted itself. Tests that
+never asked for the database skip it (no query, no cost).
+"""
+
+import pytest
+
+from settlements.audit import audit_all
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def _uses_database(request) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or bool(DB_FIXTURES & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _audit_totals_after_test(request):
+    if not _uses_database(request):
+        yield
+        return
+    # Set the database up before this fixture, so that it is torn down (rolled back or flushed) after
+    # the audit below has read what the test left.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    differences = audit_all()
+    if differences:
+        lines = "\n".join(f"  {difference}" for difference in differences)
+        pytest.fail(f"audit_totals found {len(differences)} difference(s) after this test:\n{lines}", pytrace=False)
