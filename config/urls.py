@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from settlements.exports import RunRemittancesCSVView
 from settlements.views import GenerateRemittancesView, RemittanceViewSet, SettlementRunViewSet, WorkerBalanceView
+from worklogs.import_views import ImportView
 from worklogs.views import (
     AdjustmentViewSet,
     ListAllWorklogsView,
@@ -27,6 +29,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/workers/<int:pk>/balance/", WorkerBalanceView.as_view(), name="worker-balance"),
+    path(
+        "api/settlement-runs/<int:pk>/remittances.csv",
+        RunRemittancesCSVView.as_view(),
+        name="settlement-run-remittances-csv",
+    ),
+    path("api/imports/", ImportView.as_view(), name="imports"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

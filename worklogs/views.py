@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from config.idempotency import idempotent
 from config.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from worklogs import selectors, services
+from worklogs.exports import WorkLogCSVExportMixin
 from worklogs.filters import SegmentFilter, WorkerFilter, WorkLogFilter
 from worklogs.serializers import (
     AdjustmentCreateSerializer,
@@ -69,6 +70,7 @@ class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Lis
 
 
 class WorkLogViewSet(
+    WorkLogCSVExportMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
@@ -180,8 +182,8 @@ class AdjustmentViewSet(
         return idempotent(request, record)
 
 
-class ListAllWorklogsView(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """`GET /list-all-worklogs?remittanceStatus=REMITTED|UNREMITTED` (also workerId, taskId)."""
+class ListAllWorklogsView(WorkLogCSVExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """`GET /list-all-worklogs?remittanceStatus=REMITTED|UNREMITTED` (also workerId, taskId; `format=csv`)."""
 
     serializer_class = WorkLogSerializer
     permission_classes = [IsFinanceOrWorkerReading]

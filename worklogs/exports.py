@@ -1,0 +1,121 @@
+"""CSV exports for finance spreadsheets, streamed so a large export never sits in memory.
+
+`CSVExportMixin` gives a list view `?format=csv`: the same queryset and filters as its JSON pages,
+every row (no pagination), written as the database cursor is read (`iterator(chunk_size=...)`).
+"""
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+from rest_framework.renderers import BaseRenderer
+
+CHUNK_SIZE = 2000
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets content negotiation accept `?format=csv` / `Accept: text/csv`; the views stream the body."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Only reached for an answer a view did not stream itself (errors are switched to JSON).
+        return json.dumps(data, default=str).encode()
+
+
+def safe_text(value) -> str:
+    """Free text for a spreadsheet cell: a leading =, +, -, @ would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def csv_response(lines: Iterator[str], *, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+WORKLOG_HEADER = [
+    "worklog id",
+    "external id",
+    "worker id",
+    "worker",
+    "worker external id",
+    "task id",
+    "task",
+    "hourly rate",
+    "currency",
+    "amount",
+    "remitted amount",
+    "unremitted amount",
+    "remittance status",
+    "created at",
+]
+
+
+def worklog_csv_rows(queryset: QuerySet) -> Iterator[list]:
+    for worklog in queryset.select_related("worker", "task").iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            worklog.pk,
+            safe_text(worklog.external_id),
+            worklog.worker_id,
+            safe_text(worklog.worker.name),
+            safe_text(worklog.worker.external_id),
+            worklog.task_id,
+            safe_text(worklog.task.title),
+            worklog.hourly_rate,
+            worklog.currency,
+            worklog.amount,
+            worklog.remitted_amount,
+            worklog.unremitted_amount,
+            worklog.remittance_status,
+            worklog.created_at.isoformat(),
+        ]
+
+
+class CSVExportMixin:
+    """`?format=csv` on a list view: every filtered row as a streamed CSV download."""
+
+    csv_filename = "export.csv"
+    csv_header: list[str] = []
+    csv_rows: Callable[[QuerySet], Iterable[list]]
+
+    def get_renderers(self):
+        return [*super().get_renderers(), CSVRenderer()]
+
+    def list(self, request, *args, **kwargs):
+        if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+            queryset = self.filter_queryset(self.get_queryset())
+            return csv_response(csv_stream(self.csv_header, self.csv_rows(queryset)), filename=self.csv_filename)
+        return super().list(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        # Errors (a bad filter value, 403) stay JSON even when CSV was asked for.
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
+            self.request.accepted_renderer = CamelCaseJSONRenderer()
+            self.request.accepted_media_type = CamelCaseJSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class WorkLogCSVExportMixin(CSVExportMixin):
+    csv_filename = "worklogs.csv"
+    csv_header = WORKLOG_HEADER
+    csv_rows = staticmethod(worklog_csv_rows)

@@ -1,0 +1,373 @@
+"""Import a time-tracker export: workers, tasks, worklogs, segments and adjustments.
+
+The input is a JSON array of worklogs (issue 6 / README "Import"). Every record goes through the same
+services as the API, in file order, each in its own transaction (a savepoint inside a dry run), so
+a record that breaks a rule writes nothing and is reported with its source id and the reason, while
+everything valid is imported.
+
+Idempotency: the source's ids are kept in `external_id` columns (`user_id` on the worker,
+`worklog_id` on the worklog, `segment_id` on the segment (unique per worklog), `adjustment_id` on
+the adjustment, `task_name` on the task), so importing the same file again, or a later export that
+overlaps it, changes nothing already imported and adds only what is new:
+- a segment already imported with the same times is `unchanged`, whatever its status in the new
+  file: the first import's result is kept (a later dispute or removal is made in the API, where
+  it gets its own reason and effective date); with other times it is skipped (the API's 409);
+- an adjustment already imported with the same worklog, amount and date is `unchanged`, with other
+  fields it is skipped;
+- an existing worklog keeps its worker and task; when the file brings new segments for it at
+  another `hourly_rate`, the rate is changed first (as `PATCH /api/worklogs/{id}/` would), so the
+  new segments are paid at the source's rate and no existing amount changes (rates are snapshots).
+
+Numbers are read exactly: `records_from_json` parses JSON numbers as `Decimal`/`int`; a float
+reaching `worklogs_import` is refused as malformed, since its digits are already lost.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from ledger.errors import DomainError, InvalidInput
+from ledger.money import parse_money
+from worklogs import services
+from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
+
+KINDS = ("worker", "task", "worklog", "segment", "adjustment")
+SEGMENT_STATUSES = ("approved", "disputed", "cancelled")
+CANCEL_REASON = "Cancelled in the time tracker (import)."
+DEFAULT_DISPUTE_REASON = "Disputed in the time tracker (no reason given)."
+
+
+class RecordError(Exception):
+    """A record the importer cannot read (shape, types, lengths); reported, never raised out."""
+
+
+@dataclass
+class SkippedRecord:
+    kind: str
+    id: str | None
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "reason": self.reason}
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool = False
+    created: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    skipped: list[SkippedRecord] = field(default_factory=list)
+
+    def skip(self, kind: str, source_id, reason: str) -> None:
+        self.skipped.append(SkippedRecord(kind=kind, id=source_id, reason=reason))
+
+    def as_dict(self) -> dict:
+        return {
+            "created": {kind: self.created[kind] for kind in KINDS},
+            "unchanged": {kind: self.unchanged[kind] for kind in KINDS},
+            "skipped": [s.as_dict() for s in self.skipped],
+        }
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def records_from_json(raw: str | bytes) -> list:
+    """Parse an export, numbers exactly (never through float). InvalidInput if not a JSON array."""
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_int=int, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Not valid JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise InvalidInput("The export must be a JSON array of worklogs.")
+    return data
+
+
+def _source_id(value, *, name: str, max_length: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+        raise RecordError(f"{name} is required (a string or an integer).")
+    text = str(value).strip()
+    if len(text) > max_length:
+        raise RecordError(f"{name} is longer than {max_length} characters.")
+    return text
+
+
+def _peek_id(record, name: str) -> str | None:
+    """The source id to report a record under, even when the record is malformed."""
+    value = record.get(name) if isinstance(record, dict) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def _text(value, *, name: str, max_length: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(f"{name} is required (a string).")
+    if len(value.strip()) > max_length:
+        raise RecordError(f"{name} is longer than {max_length} characters.")
+    return value.strip()
+
+
+def _money(value, *, name: str) -> Decimal:
+    if isinstance(value, float):
+        raise RecordError(f"{name} was read as a float; parse the JSON with parse_float=Decimal.")
+    if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
+        raise RecordError(f"{name} must be a decimal number or string, got {value!r}.")
+    try:
+        return parse_money(value, field=name)
+    except ValueError as exc:
+        raise RecordError(f"{exc} Got {value!r}.") from None
+
+
+def _timestamp(value, *, name: str) -> datetime:
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise RecordError(f"{name} must be an ISO-8601 timestamp with an offset, got {value!r}.")
+    return parsed
+
+
+def _effective_date(value) -> date | None:
+    """`applied_at` (a date or a timestamp) -> its date; a timestamp's in the settings' time zone."""
+    if value is None:
+        return None
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value) or parse_date(value)
+        except ValueError:
+            parsed = None
+    if isinstance(parsed, datetime):
+        if timezone.is_aware(parsed):
+            return timezone.localtime(parsed, timezone.get_default_timezone()).date()
+        return parsed.date()
+    if parsed is None:
+        raise RecordError(f"applied_at must be an ISO-8601 date or timestamp, got {value!r}.")
+    return parsed
+
+
+def _children(record: dict, name: str) -> list:
+    value = record.get(name, [])
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"{name} must be an array.")
+    return value
+
+
+# --- Importing ------------------------------------------------------------------------------
+
+
+class _Importer:
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.seen_workers: set[int] = set()
+        self.seen_tasks: set[int] = set()
+
+    def _count(self, kind: str, obj, created: bool, seen: set[int] | None = None) -> None:
+        if seen is not None:
+            # A worker or task named by many records is counted once per import.
+            if obj.pk in seen:
+                return
+            seen.add(obj.pk)
+        (self.report.created if created else self.report.unchanged)[kind] += 1
+
+    def run(self, records: list) -> None:
+        for record in records:
+            self.worklog_record(record)
+
+    # Worklog (with its worker and task) ---------------------------------------------------
+
+    def worklog_record(self, record) -> None:
+        source_id = _peek_id(record, "worklog_id")
+        try:
+            if not isinstance(record, dict):
+                raise RecordError("A worklog record must be a JSON object.")
+            segments = _children(record, "segments")
+            adjustments = _children(record, "adjustments")
+            with transaction.atomic():
+                worklog, rate = self._worklog(record)
+        except (RecordError, DomainError, DatabaseError) as exc:
+            self.report.skip("worklog", source_id, _reason(exc))
+            self._skip_children(record, source_id)
+            return
+        for segment in segments:
+            self.segment_record(worklog, segment, rate)
+        for adjustment in adjustments:
+            self.adjustment_record(worklog, adjustment)
+
+    def _worklog(self, record: dict) -> tuple[WorkLog, Decimal]:
+        worklog_id = _source_id(record.get("worklog_id"), name="worklog_id", max_length=100)
+        user_id = _source_id(record.get("user_id"), name="user_id", max_length=100)
+        rate = _money(record.get("hourly_rate"), name="hourly_rate")
+        currency = record.get("currency")
+        if currency is not None and not isinstance(currency, str):
+            raise RecordError(f"currency must be an ISO-4217 code, got {currency!r}.")
+        worklog = WorkLog.objects.select_related("worker").filter(external_id=worklog_id).first()
+        if worklog is not None:
+            if worklog.worker.external_id != user_id:
+                raise RecordError(
+                    f"worklog_id {worklog_id} was imported for user_id {worklog.worker.external_id}, not {user_id}."
+                )
+            self._check_currency(worklog.worker, currency)
+            self._count("worker", worklog.worker, False, self.seen_workers)
+            self._count("worklog", worklog, False)
+            return worklog, rate
+        worker = self._worker(record, user_id, currency)
+        task = self._task(record)
+        worklog = services.worklog_create(worker=worker, task=task, hourly_rate=rate, external_id=worklog_id)
+        self._count("worklog", worklog, True)
+        return worklog, rate
+
+    @staticmethod
+    def _check_currency(worker: Worker, currency: str | None) -> None:
+        if currency is not None and currency.upper() != worker.currency:
+            raise RecordError(f"user_id {worker.external_id} is paid in {worker.currency}, the record says {currency}.")
+
+    def _worker(self, record: dict, user_id: str, currency: str | None) -> Worker:
+        worker = Worker.objects.filter(external_id=user_id).first()
+        if worker is not None:
+            self._check_currency(worker, currency)
+            self._count("worker", worker, False, self.seen_workers)
+            return worker
+        name = _text(record.get("user_name"), name="user_name", max_length=200)
+        # The export carries no email: imported workers have none until finance adds one.
+        worker = services.worker_create(name=name, currency=currency or "USD", external_id=user_id)
+        self._count("worker", worker, True, self.seen_workers)
+        return worker
+
+    def _task(self, record: dict) -> Task:
+        task_name = _text(record.get("task_name"), name="task_name", max_length=200)
+        task = Task.objects.filter(external_id=task_name).first()
+        created = task is None
+        if created:
+            task = services.task_create(title=task_name, external_id=task_name)
+        self._count("task", task, created, self.seen_tasks)
+        return task
+
+    def _skip_children(self, record, worklog_source_id) -> None:
+        """Children of a skipped worklog are reported too: every source id not imported is listed."""
+        if not isinstance(record, dict):
+            return
+        reason = f"its worklog {worklog_source_id} was skipped."
+        for kind, key, id_name in (
+            ("segment", "segments", "segment_id"),
+            ("adjustment", "adjustments", "adjustment_id"),
+        ):
+            children = record.get(key)
+            for child in children if isinstance(children, list) else []:
+                self.report.skip(kind, _peek_id(child, id_name), reason)
+
+    # Segments ---------------------------------------------------------------------------------
+
+    def segment_record(self, worklog: WorkLog, record, rate: Decimal) -> None:
+        source_id = _peek_id(record, "segment_id")
+        try:
+            with transaction.atomic():
+                created = self._segment(worklog, record, rate)
+        except (RecordError, DomainError, DatabaseError) as exc:
+            self.report.skip("segment", source_id, _reason(exc))
+            return
+        (self.report.created if created else self.report.unchanged)["segment"] += 1
+
+    def _segment(self, worklog: WorkLog, record, rate: Decimal) -> bool:
+        if not isinstance(record, dict):
+            raise RecordError("A segment must be a JSON object.")
+        segment_id = _source_id(record.get("segment_id"), name="segment_id", max_length=200)
+        status = record.get("status")
+        if status not in SEGMENT_STATUSES:
+            raise RecordError(f"Unknown status {status!r} (expected approved, disputed or cancelled).")
+        started_at = _timestamp(record.get("start"), name="start")
+        ended_at = _timestamp(record.get("end"), name="end")
+        reason = DEFAULT_DISPUTE_REASON
+        if status == "disputed" and record.get("dispute_reason") is not None:
+            reason = _text(record.get("dispute_reason"), name="dispute_reason", max_length=10_000)
+        is_new = not Segment.objects.filter(worklog=worklog, external_id=segment_id).exists()
+        if is_new:
+            worklog = WorkLog.objects.get(pk=worklog.pk)
+            if worklog.hourly_rate != rate:
+                services.worklog_rate_change(worklog=worklog, hourly_rate=rate)
+        segment, created = services.segment_record(
+            worklog=worklog, started_at=started_at, ended_at=ended_at, external_id=segment_id
+        )
+        if not created:
+            return False
+        if status == "disputed":
+            services.segment_dispute(segment=segment, reason=reason)
+        elif status == "cancelled":
+            services.segment_remove(segment=segment, reason=CANCEL_REASON)
+        return True
+
+    # Adjustments ------------------------------------------------------------------------------
+
+    def adjustment_record(self, worklog: WorkLog, record) -> None:
+        source_id = _peek_id(record, "adjustment_id")
+        try:
+            with transaction.atomic():
+                created = self._adjustment(worklog, record)
+        except (RecordError, DomainError, DatabaseError) as exc:
+            self.report.skip("adjustment", source_id, _reason(exc))
+            return
+        (self.report.created if created else self.report.unchanged)["adjustment"] += 1
+
+    def _adjustment(self, worklog: WorkLog, record) -> bool:
+        if not isinstance(record, dict):
+            raise RecordError("An adjustment must be a JSON object.")
+        adjustment_id = _source_id(record.get("adjustment_id"), name="adjustment_id", max_length=200)
+        amount = _money(record.get("amount"), name="amount")
+        effective_date = _effective_date(record.get("applied_at"))
+        existing = Adjustment.objects.filter(external_id=adjustment_id).first()
+        if existing is not None:
+            same = (
+                existing.worklog_id == worklog.pk
+                and existing.amount == amount
+                and existing.effective_date == effective_date
+            )
+            if same:
+                return False
+            raise RecordError(f"adjustment_id {adjustment_id} was already imported with other fields.")
+        services.adjustment_record(
+            worklog=worklog,
+            amount=amount,
+            reason=record.get("reason"),
+            effective_date=effective_date,
+            external_id=adjustment_id,
+        )
+        return True
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        return exc.message
+    if isinstance(exc, DatabaseError):
+        # A constraint the checks above did not foresee (for example a concurrent import).
+        return f"Rejected by the database: {exc}".splitlines()[0]
+    return str(exc)
+
+
+def worklogs_import(*, records: list, dry_run: bool = False) -> ImportReport:
+    """Import an export's records; returns what was created, unchanged and skipped.
+
+    Each record commits on its own. With `dry_run`, everything runs in one transaction rolled back
+    at the end, so the report is exactly what a real import would say and nothing is written.
+    """
+    if not isinstance(records, list):
+        raise InvalidInput("The export must be a JSON array of worklogs.")
+    report = ImportReport(dry_run=dry_run)
+    if not dry_run:
+        _Importer(report).run(records)
+        return report
+    with transaction.atomic():
+        _Importer(report).run(records)
+        transaction.set_rollback(True)
+    return report
