@@ -26,10 +26,11 @@ migrate: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
 
 # A running app with demo data on the embedded default database (SQLite).
+# The server is started by bin/start-web, the Docker image's command too (migrate, then gunicorn).
 run: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/gunicorn config.wsgi:application \
-		--bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} HOST=$(HOST) PORT=$(PORT) PATH="$(abspath $(VENV))/bin:$$PATH" bin/start-web
 
 # Every test, on SQLite by default or on the database DATABASE_URL names.
 test: install

@@ -1,0 +1,181 @@
+"""`manage.py seed_demo`: the demo finance login, and demo data on an empty database (`make run`).
+
+Idempotent. Every run ensures the finance user (a superuser in the `finance` group, so the admin
+and the whole API are open to it) and prints its credentials and API token. Demo data is built
+only when there are no workers yet, entirely through the services (as the API would), in one
+transaction, with every date relative to today so that no segment ends in the future:
+
+- the month before last: segments on every worklog, a run that is paid;
+- after that run: a late segment for that month, a deduction on paid work, a disputed segment;
+- the previous month: more segments and a run, whose remittance to the first worker fails.
+
+So `/list-all-worklogs` shows REMITTED worklogs (all paid) and UNREMITTED ones (late, held,
+pending or released money).
+"""
+
+import os
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from config.permissions import FINANCE_GROUP
+from ledger.money import CENT
+from settlements.models import Remittance, SettlementRun
+from settlements.selectors import default_period_end, worker_balance
+from settlements.services import remittance_mark_failed, remittance_mark_paid, settlement_generate
+from worklogs.models import Segment, Worker, WorkLog
+from worklogs.selectors import REMITTED_Q
+from worklogs.services import (
+    adjustment_record,
+    segment_dispute,
+    segment_record,
+    task_create,
+    worker_create,
+    worklog_create,
+    worklog_rate_change,
+)
+
+FINANCE_USERNAME = "finance"
+DEFAULT_FINANCE_PASSWORD = "finance-demo"  # noqa: S105 - a demo login, printed on purpose
+WORKER_USERNAME = "worker1"
+WORKER_PASSWORD = "worker-demo"  # noqa: S105
+BALANCE_KEYS = ("unremitted", "pending", "remitted")
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)), timezone.get_default_timezone())
+
+
+def _record(worklog: WorkLog, day: date, start: tuple[int, int], end: tuple[int, int], note: str = "") -> Segment:
+    segment, _ = segment_record(worklog=worklog, started_at=_at(day, *start), ended_at=_at(day, *end), note=note)
+    return segment
+
+
+class Command(BaseCommand):
+    help = "Ensure the demo finance user (prints its token) and, on an empty database, demo data."
+
+    def handle(self, *args, **options):
+        finance = self._ensure_finance_user()
+        if Worker.objects.exists():
+            self.stdout.write("Workers already exist: demo data left as it is.")
+        else:
+            self._build_demo_data(finance)
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self._print_summary()
+
+    def _ensure_finance_user(self) -> User:
+        password = os.environ.get("DEMO_FINANCE_PASSWORD") or DEFAULT_FINANCE_PASSWORD
+        user, _ = User.objects.get_or_create(username=FINANCE_USERNAME, defaults={"email": "finance@example.com"})
+        # A demo login: always left usable with the password printed below.
+        user.is_active = user.is_staff = user.is_superuser = True
+        if not user.check_password(password):
+            user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name=FINANCE_GROUP)[0])
+        token, _ = Token.objects.get_or_create(user=user)
+        self.stdout.write(
+            f"Finance user (superuser, group {FINANCE_GROUP!r}; admin at /admin/):\n"
+            f"  username: {FINANCE_USERNAME}\n"
+            f"  password: {password}\n"
+            f"  API token: {token.key}\n"
+            f'  e.g. curl -H "Authorization: Token {token.key}" '
+            f'"http://localhost:8000/list-all-worklogs?remittanceStatus=REMITTED"'
+        )
+        return user
+
+    @transaction.atomic
+    def _build_demo_data(self, finance: User) -> None:
+        # e1: end of the month before last; e2: end of the previous month (both wholly in the past).
+        e2 = default_period_end()
+        e1 = e2.replace(day=1) - timedelta(days=1)
+        m1, m2 = e1.replace(day=1), e2.replace(day=1)
+
+        def d1(n: int) -> date:
+            return m1 + timedelta(days=n - 1)
+
+        def d2(n: int) -> date:
+            return m2 + timedelta(days=n - 1)
+
+        worker_user = User.objects.filter(username=WORKER_USERNAME).first()
+        if worker_user is None:
+            worker_user = User.objects.create_user(
+                username=WORKER_USERNAME, email="alice@example.com", password=WORKER_PASSWORD
+            )
+        alice = worker_create(name="Alice Martin", email="alice@example.com", user=worker_user)
+        bob = worker_create(name="Bob Okafor", email="bob@example.com")
+        chloe = worker_create(name="Chloé Dubois", email="chloe@example.com", currency="EUR")
+
+        payments = task_create(title="Payments API integration")
+        review = task_create(title="Design review")
+        migration = task_create(title="Data migration")
+        support = task_create(title="Support rotation")
+
+        alice_api = worklog_create(worker=alice, task=payments, hourly_rate=Decimal("45.00"))
+        alice_review = worklog_create(worker=alice, task=review, hourly_rate=Decimal("60.00"))
+        bob_migration = worklog_create(worker=bob, task=migration, hourly_rate=Decimal("38.50"))
+        bob_support = worklog_create(worker=bob, task=support, hourly_rate=Decimal("30.00"))
+        chloe_review = worklog_create(worker=chloe, task=review, hourly_rate=Decimal("52.00"))
+
+        # The month before last.
+        _record(alice_api, d1(3), (9, 0), (12, 30), "Webhook signatures")
+        _record(alice_api, d1(4), (13, 0), (17, 20), "Refund flow")
+        _record(alice_review, d1(5), (10, 0), (11, 45), "Checkout mock-ups")
+        _record(bob_migration, d1(3), (8, 30), (12, 0), "Schema mapping")
+        _record(bob_migration, d1(6), (9, 0), (13, 15), "Dry run")
+        _record(chloe_review, d1(4), (9, 0), (11, 20), "Onboarding screens")
+        _record(chloe_review, d1(10), (14, 0), (16, 40), "Accessibility pass")
+        # Rates are snapshots: segments recorded from now on use 48.00, earlier ones keep 45.00.
+        worklog_rate_change(worklog=alice_api, hourly_rate=Decimal("48.00"))
+        # The previous month (not due in the first run: its period ends before these work dates).
+        _record(alice_api, d2(2), (9, 0), (12, 0), "Payout reconciliation")
+        _record(alice_api, d2(9), (13, 0), (15, 10), "Load test fixes")
+        _record(bob_migration, d2(3), (9, 0), (13, 0), "Production cut-over")
+        _record(bob_migration, d2(8), (9, 0), (11, 30), "Data checks")
+        _record(bob_support, d2(12), (18, 0), (20, 0), "On-call evening")
+        call = _record(bob_support, d2(13), (18, 0), (19, 20), "Customer escalation call")
+
+        first_run = settlement_generate(period_end=e1, created_by=finance)
+        for remittance in first_run.remittances.order_by("pk"):
+            remittance_mark_paid(remittance=remittance, provider_reference=f"DEMO-{e1:%Y%m}-{remittance.worker_id}")
+
+        # After the first run was paid: history keeps changing.
+        _record(alice_api, d1(20), (14, 0), (15, 30), "Late entry: forgotten pairing session")
+        adjustment_record(
+            worklog=bob_migration,
+            amount=Decimal("-25.00"),
+            reason=f"Deduction: hours of {e1:%B %Y} paid twice (already paid work).",
+            created_by=finance,
+        )
+        segment_dispute(segment=call, reason="The client says the call lasted 40 minutes.")
+
+        second_run = settlement_generate(period_end=e2, created_by=finance)
+        failed = second_run.remittances.get(worker=alice)
+        remittance_mark_failed(remittance=failed, reason="Bank rejected the transfer: account closed.", actor=finance)
+
+    def _print_summary(self) -> None:
+        worker_user = User.objects.filter(username=WORKER_USERNAME, worker__isnull=False).first()
+        if worker_user is not None:
+            self.stdout.write(
+                f"Worker user (sees only {worker_user.worker.name}): "
+                f"username {WORKER_USERNAME}, password {WORKER_PASSWORD}"
+            )
+        worklogs = WorkLog.objects.all()
+        remitted = worklogs.filter(REMITTED_Q).count()
+        by_status = dict(Remittance.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
+        self.stdout.write(
+            f"{Worker.objects.count()} workers, {worklogs.count()} worklogs ({remitted} REMITTED, "
+            f"{worklogs.count() - remitted} UNREMITTED), {SettlementRun.objects.count()} settlement runs, "
+            f"remittances: {', '.join(f'{n} {s}' for s, n in by_status.items()) or 'none'}"
+        )
+        for worker in Worker.objects.order_by("pk")[:10]:
+            b = {k: Decimal(v).quantize(CENT) for k, v in worker_balance(worker=worker).items() if k in BALANCE_KEYS}
+            self.stdout.write(
+                f"  {worker.name} ({worker.currency}): unremitted {b['unremitted']}, "
+                f"pending {b['pending']}, remitted {b['remitted']}"
+            )
