@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 export DJANGO_SETTINGS_MODULE ?= config.settings
 
-.PHONY: install run serve demo test lint format migrate clean
+.PHONY: install run serve demo test lint format migrate clean schema samples
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: migrate
 # Every test, on SQLite by default or on the database DATABASE_URL names.
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The customer's deliverables, generated from the real system (tests/test_deliverables.py fails when stale).
+schema: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py export_dbml --output schema.dbml
+
+samples: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py export_samples --output sample-responses.json
 
 lint: install
 	$(VENV)/bin/ruff check .
