@@ -1,0 +1,110 @@
+"""Reads that explain a worker's money: the ledger statement, and the preview of a settlement run.
+
+Statement view: **what the platform owes the worker and has not paid yet**, i.e. the negated
+balance of the worker's PAYABLE and IN_TRANSIT accounts (= `unremitted + pending` of the balance
+endpoint). Each line is one journal entry that changes it: earnings, reversals and adjustments
+(their item cents), and payouts that reached the worker (a PAID remittance, negative). Moves between
+"unremitted" and "pending" (a remittance issued, failed or cancelled) leave what is owed unchanged,
+so they are not lines. Over all time, `closing` = `unremitted + pending`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from ledger.models import AccountKind, Posting
+from settlements.selectors import eligible_totals_by_worker, workers_with_live_remittance
+from worklogs.models import Worker
+
+ZERO = Decimal("0.00")
+OWED_KINDS = (AccountKind.PAYABLE, AccountKind.IN_TRANSIT)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: date | None = None) -> dict:
+    """{worker_id, currency, opening, closing, lines: [{date, cause, amount, balance, reference}]}.
+
+    Dates are the entries' dates in the settings' time zone; both bounds are inclusive.
+    """
+    postings = Posting.objects.filter(
+        account__party=worker.pk, account__currency=worker.currency, account__kind__in=OWED_KINDS
+    )
+    opening = ZERO
+    if date_from is not None:
+        before = postings.filter(entry__created_at__lt=_day_start(date_from)).aggregate(t=Sum("amount"))["t"]
+        opening = -(before or ZERO)
+        postings = postings.filter(entry__created_at__gte=_day_start(date_from))
+    if date_to is not None:
+        postings = postings.filter(entry__created_at__lt=_day_start(date_to + timedelta(days=1)))
+    rows = (
+        postings.values("entry_id", "entry__created_at", "entry__cause", "entry__reference")
+        .annotate(total=Sum("amount"))
+        .order_by("entry__created_at", "entry_id")
+    )
+    balance = opening
+    lines = []
+    tz = timezone.get_default_timezone()
+    for row in rows:
+        amount = -row["total"]
+        if not amount:  # moved between unremitted and pending: nothing owed changed
+            continue
+        balance += amount
+        lines.append(
+            {
+                "entry_id": row["entry_id"],
+                "date": timezone.localtime(row["entry__created_at"], tz).date(),
+                "cause": row["entry__cause"],
+                "reference": row["entry__reference"],
+                "amount": amount,
+                "balance": balance,
+            }
+        )
+    return {
+        "worker_id": worker.pk,
+        "currency": worker.currency,
+        "opening": opening,
+        "closing": balance,
+        "lines": lines,
+    }
+
+
+@dataclass
+class SettlementPreview:
+    """What `settlement_generate` would do now for a period end, without writing anything."""
+
+    period_end: date
+    paid: list[tuple[Worker, Decimal]] = field(default_factory=list)
+    skipped: list[tuple[Worker, Decimal]] = field(default_factory=list)  # total <= 0: carried forward
+    already_settled: list[Worker] = field(default_factory=list)  # a live remittance for this period
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for worker, amount in self.paid:
+            totals[worker.currency] = totals.get(worker.currency, ZERO) + amount
+        return dict(sorted(totals.items()))
+
+
+def settlement_preview(*, period_end: date, worker_ids=None) -> SettlementPreview:
+    """The same selectors the run uses: eligible totals, minus workers already paid for the period."""
+    workers = Worker.objects.order_by("pk")
+    if worker_ids is not None:
+        workers = workers.filter(pk__in=list(worker_ids))
+    totals = eligible_totals_by_worker(period_end=period_end, worker_ids=worker_ids)
+    settled = workers_with_live_remittance(period_end=period_end, worker_ids=list(totals))
+    preview = SettlementPreview(period_end=period_end)
+    for worker in workers.filter(pk__in=list(totals)):
+        total = totals[worker.pk]
+        if worker.pk in settled:
+            preview.already_settled.append(worker)
+        elif total > 0:
+            preview.paid.append((worker, total))
+        else:
+            preview.skipped.append((worker, total))
+    return preview
