@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "ledger",
     "worklogs",
     "settlements",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -180,3 +182,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Payouts and background tasks (issue 7) -------------------------------------------------
+# Which payout provider gateway submits remittances: "manual" (never submits; finance or a webhook
+# settles them) or "simulated" (a fake provider for demos and tests). See settlements/gateway.py.
+PAYOUT_GATEWAY = os.environ.get("PAYOUT_GATEWAY", "manual").strip().lower()
+if PAYOUT_GATEWAY not in {"manual", "simulated"}:
+    raise ImproperlyConfigured("PAYOUT_GATEWAY must be 'manual' or 'simulated'.")
+# Shared secrets of the signed webhook, comma-separated; every one is accepted (rotation) and the
+# first one signs what the simulated provider sends. Without any, every webhook call is refused.
+PAYOUT_WEBHOOK_SECRETS = env_list("PAYOUT_WEBHOOK_SECRETS", "")
+if not PAYOUT_WEBHOOK_SECRETS and DEBUG:
+    PAYOUT_WEBHOOK_SECRETS = ["dev-only-payout-webhook-secret"]
+PAYOUT_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("PAYOUT_WEBHOOK_TOLERANCE_SECONDS", "300"))
+# The simulated provider: share of payouts it reports failed (a decimal string from 0 to 1), the
+# seed that makes each payout's outcome a function of its idempotency key, an optional base URL
+# to send its events to by a real signed HTTP call (else they go in-process through the same
+# service as the webhook view), and how long it waits before reporting (database tasks only).
+PAYOUT_SIMULATED_FAILURE_RATE = os.environ.get("PAYOUT_SIMULATED_FAILURE_RATE", "0.1")
+PAYOUT_SIMULATED_SEED = os.environ.get("PAYOUT_SIMULATED_SEED", "worklog-settlement")
+PAYOUT_SIMULATED_WEBHOOK_BASE_URL = os.environ.get("PAYOUT_SIMULATED_WEBHOOK_BASE_URL", "").rstrip("/")
+PAYOUT_SIMULATED_REPORT_DELAY_SECONDS = int(os.environ.get("PAYOUT_SIMULATED_REPORT_DELAY_SECONDS", "0"))
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks). "immediate" runs a
+# task at once in the process that enqueues it (the embedded default, `make run`, the tests);
+# "database" stores it for `python manage.py db_worker` (docker-compose's worker service).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate").strip().lower()
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# --- end of payouts and background tasks ----------------------------------------------------

@@ -5,7 +5,9 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from settlements.exports import RunRemittancesCSVView
+from settlements.run_views import SettlementRunResumeView
 from settlements.views import GenerateRemittancesView, RemittanceViewSet, SettlementRunViewSet, WorkerBalanceView
+from settlements.webhooks import PayoutEventView
 from worklogs.import_views import ImportView
 from worklogs.views import (
     AdjustmentViewSet,
@@ -29,6 +31,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/workers/<int:pk>/balance/", WorkerBalanceView.as_view(), name="worker-balance"),
+    path("api/settlement-runs/<int:pk>/resume/", SettlementRunResumeView.as_view(), name="settlement-run-resume"),
+    path("api/payout-events/", PayoutEventView.as_view(), name="payout-events"),
     path(
         "api/settlement-runs/<int:pk>/remittances.csv",
         RunRemittancesCSVView.as_view(),

@@ -132,3 +132,60 @@ class RemittanceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class PayoutSubmissionStatus(models.TextChoices):
+    PENDING = "PENDING"  # to submit, or to retry: attempts > 0 means a call may have reached the provider
+    SUBMITTED = "SUBMITTED"  # the provider accepted it; the remittance is PROCESSING
+    SKIPPED = "SKIPPED"  # the remittance left PENDING before submission (cancelled, or settled by hand)
+
+
+class PayoutSubmission(models.Model):
+    """The outbox row of a remittance to submit to the payout provider (settlements/payouts.py).
+
+    Written in the transaction that creates the remittance and submitted after commit. The
+    provider is always called with `idempotency_key` (unique, derived from the remittance), so a
+    retry after a crash at any step never creates a second payout.
+    """
+
+    remittance = models.OneToOneField(Remittance, on_delete=models.PROTECT, related_name="payout_submission")
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    gateway = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=10, choices=PayoutSubmissionStatus.choices, default=PayoutSubmissionStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "id"], name="payoutsubmission_status_id")]
+
+    def __str__(self) -> str:
+        return f"Payout of remittance {self.remittance_id} ({self.status}, {self.attempts} attempts)"
+
+
+class ProcessorEvent(models.Model):
+    """One accepted (signed) payout-provider event, stored raw. Append-only.
+
+    `event_id` is unique: a replay finds the stored row and changes nothing. `outcome` says what
+    the event did (applied, or why it was ignored); `remittance` is null when it named none we know.
+    """
+
+    event_id = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=100)
+    raw_body = models.TextField()
+    signature_header = models.CharField(max_length=1000)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    remittance = models.ForeignKey(
+        Remittance, null=True, blank=True, on_delete=models.PROTECT, related_name="processor_events"
+    )
+    outcome = models.CharField(max_length=30)
+    detail = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}: {self.outcome}"

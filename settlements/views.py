@@ -12,6 +12,7 @@ from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_
 from settlements import selectors, services
 from settlements.filters import RemittanceFilter
 from settlements.models import Remittance
+from settlements.run_views import PREFER_HEADER, accepted_run_response, prefers_async, with_run_location
 from settlements.serializers import (
     BalanceSerializer,
     GenerateSerializer,
@@ -40,18 +41,25 @@ class GenerateRemittancesView(APIView):
     permission_classes = [IsFinanceStaff]
 
     @extend_schema(
-        request=GenerateSerializer, responses={201: SettlementRunSerializer}, parameters=[IDEMPOTENCY_HEADER]
+        request=GenerateSerializer,
+        responses={201: SettlementRunSerializer, 202: SettlementRunSerializer},
+        parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
     )
     def post(self, request):
         def generate():
             serializer = GenerateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
+            if prefers_async(request):
+                run = services.settlement_run_create(
+                    period_end=serializer.validated_data["period_end"], created_by=request.user
+                )
+                return accepted_run_response(run, run_representation(run))
             run = services.settlement_generate(
                 period_end=serializer.validated_data["period_end"], created_by=request.user
             )
             return Response(run_representation(run), status=status.HTTP_201_CREATED)
 
-        return idempotent(request, generate)
+        return with_run_location(idempotent(request, generate))
 
 
 class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ledger.errors import Conflict
 from ledger.models import AccountKind
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
+from settlements import payouts
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
     Claim,
@@ -152,6 +153,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
             for r in remittances
         ]
     )
+    payouts.payouts_enqueue(remittances=remittances)
     return remittances
 
 
