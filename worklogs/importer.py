@@ -32,10 +32,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ledger.errors import DomainError, InvalidInput
+from ledger.errors import Conflict, DomainError, InvalidInput
 from ledger.money import parse_money
 from worklogs import services
-from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
+from worklogs.models import LIVE_SEGMENT_STATUSES, Adjustment, Segment, Task, Worker, WorkLog
 
 KINDS = ("worker", "task", "worklog", "segment", "adjustment")
 SEGMENT_STATUSES = ("approved", "disputed", "cancelled")
@@ -213,7 +213,7 @@ class _Importer:
         currency = record.get("currency")
         if currency is not None and not isinstance(currency, str):
             raise RecordError(f"currency must be an ISO-4217 code, got {currency!r}.")
-        worklog = WorkLog.objects.select_related("worker").filter(external_id=worklog_id).first()
+        worklog = WorkLog.objects.select_related("worker", "task").filter(external_id=worklog_id).first()
         if worklog is not None:
             if worklog.worker.external_id != user_id:
                 raise RecordError(
@@ -221,6 +221,7 @@ class _Importer:
                 )
             self._check_currency(worklog.worker, currency)
             self._count("worker", worklog.worker, False, self.seen_workers)
+            self._count("task", worklog.task, False, self.seen_tasks)
             self._count("worklog", worklog, False)
             return worklog, rate
         worker = self._worker(record, user_id, currency)
@@ -297,9 +298,14 @@ class _Importer:
             worklog = WorkLog.objects.get(pk=worklog.pk)
             if worklog.hourly_rate != rate:
                 services.worklog_rate_change(worklog=worklog, hourly_rate=rate)
-        segment, created = services.segment_record(
-            worklog=worklog, started_at=started_at, ended_at=ended_at, external_id=segment_id
-        )
+        try:
+            segment, created = services.segment_record(
+                worklog=worklog, started_at=started_at, ended_at=ended_at, external_id=segment_id
+            )
+        except Conflict as exc:
+            if exc.code == "segment_overlap":
+                raise RecordError(_overlap_reason(worklog, started_at, ended_at)) from None
+            raise
         if not created:
             return False
         if status == "disputed":
@@ -344,6 +350,30 @@ class _Importer:
             external_id=adjustment_id,
         )
         return True
+
+
+def _overlap_reason(worklog: WorkLog, started_at: datetime, ended_at: datetime) -> str:
+    """Name the blocking segment by its source ids, which a reader of the export can find."""
+    other = (
+        Segment.objects.filter(
+            worker_id=worklog.worker_id,
+            status__in=LIVE_SEGMENT_STATUSES,
+            started_at__lt=ended_at,
+            ended_at__gt=started_at,
+        )
+        .select_related("worklog")
+        .order_by("pk")
+        .first()
+    )
+    if other is None:  # pragma: no cover - the service just saw it, under the worker's lock
+        return "This segment overlaps another segment of the same worker."
+    name = f"segment {other.external_id} of worklog {other.worklog.external_id or other.worklog_id}"
+    if not other.external_id:
+        name = f"segment #{other.pk} of worklog {other.worklog.external_id or other.worklog_id}"
+    return (
+        f"This segment overlaps {name} ({other.started_at.isoformat()} to {other.ended_at.isoformat()}), "
+        "an ACTIVE or DISPUTED segment of the same worker."
+    )
 
 
 def _reason(exc: Exception) -> str:
