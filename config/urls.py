@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/workers/<int:pk>/balance/", WorkerBalanceView.as_view(), name="worker-balance"),
+    path("api/workers/<int:pk>/statement/", include("settlements.statement_views")),
     path("api/settlement-runs/<int:pk>/resume/", SettlementRunResumeView.as_view(), name="settlement-run-resume"),
     path("api/payout-events/", PayoutEventView.as_view(), name="payout-events"),
     path(
