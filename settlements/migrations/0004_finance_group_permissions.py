@@ -56,8 +56,9 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # After 0005, which was written in parallel and also follows 0003: one leaf, whatever the numbers.
     dependencies = [
-        ("settlements", "0003_finance_group"),
+        ("settlements", "0005_payout_outbox_and_processor_events"),
         ("worklogs", "0002_postgres_guards"),
         ("ledger", "0002_postgres_guards"),
         ("contenttypes", "0002_remove_content_type_name"),
