@@ -1,0 +1,138 @@
+"""`manage.py run_settlement`: the API's generate, from a terminal or a scheduler.
+
+Same service (`settlement_generate`), same guarantees: safe to re-run (a worker already paid for the
+period is not paid again), and safe beside a concurrent run (the database refuses a second payout).
+Exit status: 0 when the run succeeds (also when it creates nothing), 2 for bad input, 1 when the
+run fails; errors are one line on stderr, never a traceback.
+"""
+
+from datetime import date, datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from ledger.errors import DomainError
+from ledger.money import format_money
+from settlements.selectors import default_period_end, run_totals
+from settlements.services import settlement_generate
+from settlements.statement import settlement_preview
+from worklogs.models import Worker
+
+BAD_INPUT = 2
+FAILURE = 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class Command(BaseCommand):
+    help = (
+        "Settle every worker (or those given with --worker) for a period end: one remittance per worker with a "
+        "positive eligible total. --dry-run prints what would be paid and writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--period-end", metavar="YYYY-MM-DD", help="Pay items due by this date (default: end of last month)."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Compute and print; write nothing.")
+        parser.add_argument(
+            "--worker", action="append", default=None, metavar="ID", help="Only this worker (repeatable)."
+        )
+
+    # --- input ----------------------------------------------------------------------------------
+
+    def _period_end(self, value: str | None) -> date:
+        if value is None:
+            return default_period_end()
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            raise CommandError(
+                f"--period-end must be a date YYYY-MM-DD, not {value!r}.", returncode=BAD_INPUT
+            ) from None
+
+    def _worker_ids(self, values: list[str] | None) -> list[int] | None:
+        if values is None:
+            return None
+        try:
+            ids = sorted({int(v) for v in values})
+        except ValueError:
+            raise CommandError(f"--worker takes a worker id (a number), got {values}.", returncode=BAD_INPUT) from None
+        missing = sorted(set(ids) - set(Worker.objects.filter(pk__in=ids).values_list("pk", flat=True)))
+        if missing:
+            raise CommandError(f"No worker with id {', '.join(map(str, missing))}.", returncode=BAD_INPUT)
+        return ids
+
+    # --- output ---------------------------------------------------------------------------------
+
+    def _progress(self):
+        """A progress bar on stderr when it is a terminal; nothing otherwise (cron, pipes, logs)."""
+        if not self.stderr.isatty():
+            return None
+
+        def draw(done: int, total: int) -> None:
+            width = 30
+            filled = width * done // total if total else width
+            bar = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} workers"
+            self.stderr.write(bar, style_func=str, ending="")
+            self.stderr.flush()
+
+        return draw
+
+    def _section(self, title: str, rows: list[tuple[Worker, object, str]]) -> None:
+        if not rows:
+            return
+        self.stdout.write(f"{title}:")
+        for worker, amount, note in rows:
+            shown = f"{format_money(amount)} {worker.currency}" if amount is not None else ""
+            self.stdout.write(f"  worker {worker.pk:>6}  {worker.name[:30]:<30}  {shown:>18}{note}")
+
+    def _summary(self, *, paid, totals, preview, verb: str) -> None:
+        self._section(verb, paid)
+        if not paid:
+            self.stdout.write(f"{verb}: none.")
+        self.stdout.write("Total:" if totals else "Total: none.")
+        for currency, total in totals.items():
+            self.stdout.write(f"  {currency} {format_money(total)}")
+        skipped = [(w, t, "") for w, t in preview.skipped]
+        self._section("Skipped, total ≤ 0 (carried forward)", skipped)
+        settled = [(w, None, "new items wait for a later period") for w in preview.already_settled]
+        self._section("Already paid for this period", settled)
+
+    # --- the command ----------------------------------------------------------------------------
+
+    def handle(self, *args, **options):
+        period_end = self._period_end(options["period_end"])
+        worker_ids = self._worker_ids(options["worker"])
+        try:
+            if options["dry_run"]:
+                preview = settlement_preview(period_end=period_end, worker_ids=worker_ids)
+                self.stdout.write(
+                    f"Dry run, nothing written. Period end {period_end}: "
+                    f"would create {len(preview.paid)} remittance(s)."
+                )
+                paid = [(w, t, "") for w, t in preview.paid]
+                self._summary(paid=paid, totals=preview.totals, preview=preview, verb="Would pay")
+                return
+            progress = self._progress()
+            run = settlement_generate(period_end=period_end, worker_ids=worker_ids, progress=progress)
+            if progress:
+                self.stderr.write("", style_func=str)
+            remittances = list(run.remittances.select_related("worker").order_by("worker_id"))
+            self.stdout.write(f"Run #{run.pk}, period end {period_end}: {len(remittances)} remittance(s) created.")
+            paid = [(r.worker, r.amount, f"  (remittance #{r.pk})") for r in remittances]
+            preview = settlement_preview(period_end=period_end, worker_ids=worker_ids)
+            preview.already_settled = [
+                w for w in preview.already_settled if w.pk not in {r.worker_id for r in remittances}
+            ]
+            self._summary(paid=paid, totals=run_totals(run), preview=preview, verb="Paid")
+        except DomainError as exc:
+            raise CommandError(f"Settlement failed: {_one_line(exc.message)}", returncode=FAILURE) from exc
+        except DatabaseError as exc:
+            raise CommandError(f"Settlement failed (database): {_one_line(exc)}", returncode=FAILURE) from exc
+        except Exception as exc:  # an operator's tool: any failure is one line (the run row keeps the detail)
+            raise CommandError(
+                f"Settlement failed: {type(exc).__name__}: {_one_line(exc)}", returncode=FAILURE
+            ) from exc
