@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from ledger.money import CENT
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
     OPEN_REMITTANCE_STATUSES,
@@ -82,9 +83,10 @@ def worker_balance(*, worker: Worker) -> dict:
     return {
         "worker_id": worker.pk,
         "currency": worker.currency,
-        "unremitted": total - pending - remitted,
-        "pending": pending,
-        "remitted": remitted,
+        # Quantized: SQLite hands sums back with whatever scale its float arithmetic produced.
+        "unremitted": (total - pending - remitted).quantize(CENT),
+        "pending": pending.quantize(CENT),
+        "remitted": remitted.quantize(CENT),
     }
 
 
