@@ -329,3 +329,18 @@ def test_imported_source_ids_are_visible_and_searchable(api):
     segments = api.get(f"/api/worklogs/{worklogs[0]['id']}/segments/").json()["results"]
     assert [s["externalId"] for s in segments] == ["s1"]
     assert api.get("/api/worklogs/", {"externalId": "nope"}).json()["results"] == []
+
+
+def test_worker_and_task_of_a_worklog_rejected_by_the_service_are_neither_written_nor_counted():
+    # "0" parses as money but the service refuses the rate, after the worker and task were created.
+    zero_rate = {**_raw_record(1), "hourly_rate": "0"}
+
+    alone = worklogs_import(records=[zero_rate]).as_dict()
+    assert alone["created"] == NOTHING and alone["unchanged"] == NOTHING
+    # On SQLite the rolled-back worker's id is reused by the next one, which must still be counted.
+    report = worklogs_import(records=[zero_rate, _raw_record(2)]).as_dict()
+
+    assert report["created"] == {"worker": 1, "task": 1, "worklog": 1, "segment": 1, "adjustment": 0}
+    assert [(s["kind"], s["id"]) for s in report["skipped"]] == [("worklog", "W1"), ("segment", "s1")]
+    assert list(Worker.objects.values_list("external_id", flat=True)) == ["U2"]
+    assert list(Task.objects.values_list("external_id", flat=True)) == ["Task 2"]

@@ -173,14 +173,22 @@ class _Importer:
         self.report = report
         self.seen_workers: set[int] = set()
         self.seen_tasks: set[int] = set()
+        # Counts of the worklog record in progress: applied only once its transaction succeeded,
+        # since a rolled-back worker or task was never created (and SQLite may reuse its id).
+        self.pending: list[tuple[str, int, bool, set[int] | None]] = []
 
     def _count(self, kind: str, obj, created: bool, seen: set[int] | None = None) -> None:
-        if seen is not None:
-            # A worker or task named by many records is counted once per import.
-            if obj.pk in seen:
-                return
-            seen.add(obj.pk)
-        (self.report.created if created else self.report.unchanged)[kind] += 1
+        self.pending.append((kind, obj.pk, created, seen))
+
+    def _apply_counts(self) -> None:
+        for kind, pk, created, seen in self.pending:
+            if seen is not None:
+                # A worker or task named by many records is counted once per import.
+                if pk in seen:
+                    continue
+                seen.add(pk)
+            (self.report.created if created else self.report.unchanged)[kind] += 1
+        self.pending = []
 
     def run(self, records: list) -> None:
         for record in records:
@@ -190,6 +198,7 @@ class _Importer:
 
     def worklog_record(self, record) -> None:
         source_id = _peek_id(record, "worklog_id")
+        self.pending = []
         try:
             if not isinstance(record, dict):
                 raise RecordError("A worklog record must be a JSON object.")
@@ -201,6 +210,7 @@ class _Importer:
             self.report.skip("worklog", source_id, _reason(exc))
             self._skip_children(record, source_id)
             return
+        self._apply_counts()
         for segment in segments:
             self.segment_record(worklog, segment, rate)
         for adjustment in adjustments:
