@@ -244,15 +244,16 @@ def _find_remittance(parsed: _ParsedEvent) -> Remittance | None:
     return Remittance.objects.filter(provider_reference=parsed.provider_reference).order_by("pk").first()
 
 
-def _apply(parsed: _ParsedEvent, remittance: Remittance | None) -> tuple[str, str]:
-    """(outcome, detail) of an event, its effect made through the remittance services."""
+def _apply(parsed: _ParsedEvent, remittance: Remittance | None) -> tuple[str, str, str | None]:
+    """(outcome, detail, remittance status after) of an event, its effect made through the remittance services."""
     if parsed.type not in EVENT_TYPES:
-        return "ignored", f"Unsupported event type {parsed.type!r}; stored only."
+        return "ignored", f"Unsupported event type {parsed.type!r}; stored only.", remittance and remittance.status
     if remittance is None:
-        return "unknown_remittance", "No remittance matches this event; stored for reconciliation."
+        return "unknown_remittance", "No remittance matches this event; stored for reconciliation.", None
     known_reference = remittance.provider_reference
     if parsed.provider_reference and known_reference and parsed.provider_reference != known_reference:
-        return "ignored", f"providerReference does not match remittance {remittance.pk}'s {known_reference!r}."
+        detail = f"providerReference does not match remittance {remittance.pk}'s {known_reference!r}."
+        return "ignored", detail, remittance.status
     before = remittance.status
     try:
         if parsed.type == EVENT_PAID:
@@ -267,8 +268,9 @@ def _apply(parsed: _ParsedEvent, remittance: Remittance | None) -> tuple[str, st
     except Conflict:
         remittance.refresh_from_db()
         # Events arrive out of order: one that would move the remittance backwards changes nothing.
-        return "ignored", f"Remittance {remittance.pk} is already {remittance.status}; the event changes nothing."
-    return "applied", f"Remittance {remittance.pk}: {before} -> {remittance.status}."
+        detail = f"Remittance {remittance.pk} is already {remittance.status}; the event changes nothing."
+        return "ignored", detail, remittance.status
+    return "applied", f"Remittance {remittance.pk}: {before} -> {remittance.status}.", remittance.status
 
 
 def processor_event_receive(*, raw_body: bytes, signature_header: str | None, now: float | None = None) -> EventReceipt:
@@ -281,7 +283,7 @@ def processor_event_receive(*, raw_body: bytes, signature_header: str | None, no
             if stored is not None:
                 return _replay(stored)
             remittance = _find_remittance(parsed)
-            outcome, detail = _apply(parsed, remittance)
+            outcome, detail, remittance_status = _apply(parsed, remittance)
             event = ProcessorEvent.objects.create(
                 event_id=parsed.event_id,
                 type=parsed.type[:100],
@@ -300,7 +302,7 @@ def processor_event_receive(*, raw_body: bytes, signature_header: str | None, no
         return _replay(stored)
     if outcome != "applied":
         logger.warning("Payout event %s %s: %s", parsed.event_id, outcome, detail)
-    return EventReceipt(event=event, duplicate=False, remittance_status=remittance.status if remittance else None)
+    return EventReceipt(event=event, duplicate=False, remittance_status=remittance_status)
 
 
 def _replay(stored: ProcessorEvent) -> EventReceipt:

@@ -3,6 +3,7 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +39,7 @@ class PayoutEventView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]  # for the schema: the view reads the raw bytes, never request.data
 
     @extend_schema(
         operation_id="payout_events_receive",
