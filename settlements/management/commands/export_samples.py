@@ -23,7 +23,7 @@ from pathlib import Path
 from unittest import mock
 
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
@@ -64,6 +64,8 @@ class Story:
 
     def call(self, name: str, method: str, path: str, body: dict | None = None) -> dict:
         response = self.client.post(path, body or {}, format="json") if method == "POST" else self.client.get(path)
+        if response.status_code >= 400:
+            raise CommandError(f"{method} {path} answered {response.status_code}: {response.content[:500]!r}")
         answer = response.json()
         self.exchanges.append(
             {
