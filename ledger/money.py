@@ -10,6 +10,7 @@ those units. An adjustment of `a` is `a x 360000` units. Integers sum exactly in
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
+from django.db.models import Sum
 
 CENT = Decimal("0.01")
 # 1 currency unit = 100 cents x 3600 seconds per hour.
@@ -30,6 +31,24 @@ def MoneyField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a fi
 def ExactField(**kwargs) -> models.BigIntegerField:  # noqa: N802
     """An exact value in 1/360000 of a currency unit (see module docstring)."""
     return models.BigIntegerField(**kwargs)
+
+
+class MoneySum(Sum):
+    """SUM of cent amounts, exact on every database.
+
+    SQLite keeps NUMERIC values as floats and sums them as floats (0.10 + 0.20 - 0.30 comes back as
+    5.55e-17), so there the cents are summed as whole numbers, which floats hold exactly up to 2^53.
+    PostgreSQL sums NUMERIC exactly as it is.
+    """
+
+    def __init__(self, expression, **extra):
+        extra.setdefault("output_field", models.DecimalField(max_digits=20, decimal_places=MONEY_DECIMAL_PLACES))
+        super().__init__(expression, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="(SUM(ROUND(%(expressions)s * 100)) / 100.0)", **extra_context
+        )
 
 
 def round_exact(units: int) -> Decimal:

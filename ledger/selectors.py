@@ -2,14 +2,18 @@
 
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from ledger.models import AccountKind, Posting
+from ledger.money import MoneySum
 
 
 def party_balances(*, party: int) -> dict[str, Decimal]:
     """Sum of postings per account kind of one worker (debit positive)."""
-    rows = Posting.objects.filter(account__party=party).values("account__kind").annotate(total=Sum("amount")).order_by()
+    rows = (
+        Posting.objects.filter(account__party=party)
+        .values("account__kind")
+        .annotate(total=MoneySum("amount"))
+        .order_by()
+    )
     balances = {kind: Decimal("0.00") for kind in AccountKind.values}
     for row in rows:
         balances[row["account__kind"]] = row["total"]
@@ -29,5 +33,5 @@ def party_ledger_view(*, party: int) -> dict[str, Decimal]:
 
 def trial_balance() -> dict[str, Decimal]:
     """Sum of every posting per currency: zero in a healthy ledger."""
-    rows = Posting.objects.values("currency").annotate(total=Sum("amount")).order_by()
+    rows = Posting.objects.values("currency").annotate(total=MoneySum("amount")).order_by()
     return {row["currency"]: row["total"] for row in rows}

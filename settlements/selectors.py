@@ -3,10 +3,10 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from ledger.money import CENT
+from ledger.money import CENT, MoneySum
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
     OPEN_REMITTANCE_STATUSES,
@@ -15,7 +15,7 @@ from settlements.models import (
     RemittanceStatus,
     SettlementRun,
 )
-from worklogs.models import Item, ItemKind, SegmentStatus, Worker, WorkLog
+from worklogs.models import Item, Segment, SegmentStatus, Worker, WorkLog
 
 ZERO = Decimal("0.00")
 
@@ -32,22 +32,36 @@ def items_unsettled() -> QuerySet[Item]:
     return Item.objects.exclude(Exists(live_claim))
 
 
-def items_eligible(*, period_end: date) -> QuerySet[Item]:
+def items_eligible(*, period_end: date, worker_ids: list[int] | None = None) -> QuerySet[Item]:
     """API.md money rule 4: unsettled, not held, and due by `period_end`.
 
     - an earning is due by its work date; a correction by its effectiveDate, or at once without;
       a reversal also copies its earning's work date, so it is never due before the earning;
     - an earning whose segment is DISPUTED is held;
     - an unpaid earning and its reversal settle together: the earning waits for its reversal.
+
+    With `worker_ids` (a settlement chunk), every subquery is narrowed to those workers too (a
+    claim's remittance, a segment and a reversal all belong to their item's worker), so each is a
+    small set read through an index rather than an anti-join over the whole claim history.
     """
-    reversal_not_due = Item.objects.filter(reverses=OuterRef("pk"), effective_date__gt=period_end)
-    held = Q(kind=ItemKind.EARNING, segment__status=SegmentStatus.DISPUTED)
+    live_claims = Claim.objects.filter(item=OuterRef("pk"), remittance__status__in=LIVE_REMITTANCE_STATUSES)
+    # Only an earning's segment can be DISPUTED: a segment with a reversal is REMOVED or SUPERSEDED
+    # for good, so "the item's segment is disputed" holds exactly the earnings of money rule 3.
+    disputed = Segment.objects.filter(pk=OuterRef("segment_id"), status=SegmentStatus.DISPUTED)
+    late_reversal = Item.objects.filter(
+        reverses=OuterRef("pk"), effective_date__isnull=False, effective_date__gt=period_end
+    )
+    items = Item.objects.all()
+    if worker_ids is not None:
+        worker_ids = list(worker_ids)
+        live_claims = live_claims.filter(remittance__worker_id__in=worker_ids)
+        disputed = disputed.filter(worker_id__in=worker_ids)
+        late_reversal = late_reversal.filter(worker_id__in=worker_ids)
+        items = items.filter(worker_id__in=worker_ids)
     return (
-        items_unsettled()
-        .filter(Q(work_date__isnull=True) | Q(work_date__lte=period_end))
+        items.filter(Q(work_date__isnull=True) | Q(work_date__lte=period_end))
         .filter(Q(effective_date__isnull=True) | Q(effective_date__lte=period_end))
-        .exclude(held)
-        .exclude(Exists(reversal_not_due))
+        .filter(~Exists(live_claims), ~Exists(disputed), ~Exists(late_reversal))
     )
 
 
@@ -56,7 +70,7 @@ def eligible_totals_by_worker(*, period_end: date, worker_ids=None) -> dict[int,
     items = items_eligible(period_end=period_end)
     if worker_ids is not None:
         items = items.filter(worker_id__in=list(worker_ids))
-    rows = items.values("worker_id").annotate(total=Sum("amount")).order_by("worker_id")
+    rows = items.values("worker_id").annotate(total=MoneySum("amount")).order_by("worker_id")
     return {row["worker_id"]: row["total"] for row in rows}
 
 
@@ -70,11 +84,11 @@ def workers_with_live_remittance(*, period_end: date, worker_ids) -> set[int]:
 
 def worker_balance(*, worker: Worker) -> dict:
     """API.md balance: remitted = PAID, pending = PENDING/PROCESSING, unremitted = the rest."""
-    total = WorkLog.objects.filter(worker=worker).aggregate(total=Sum("amount"))["total"] or ZERO
+    total = WorkLog.objects.filter(worker=worker).aggregate(total=MoneySum("amount"))["total"] or ZERO
     by_status = dict(
         Remittance.objects.filter(worker=worker, status__in=LIVE_REMITTANCE_STATUSES)
         .values("status")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by()
         .values_list("status", "total")
     )
@@ -102,7 +116,7 @@ def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
     rows = (
         Claim.objects.filter(remittance_id__in=list(remittance_ids))
         .values("remittance_id", "worklog_id")
-        .annotate(amount=Sum("amount"))
+        .annotate(amount=MoneySum("amount"))
         .order_by("remittance_id", "worklog_id")
     )
     amounts: dict[int, list[dict]] = {rid: [] for rid in remittance_ids}
@@ -112,7 +126,7 @@ def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
 
 
 def run_totals(run: SettlementRun) -> dict[str, Decimal]:
-    rows = run.remittances.values("currency").annotate(total=Sum("amount")).order_by("currency")
+    rows = run.remittances.values("currency").annotate(total=MoneySum("amount")).order_by("currency")
     return {row["currency"]: row["total"] for row in rows}
 
 

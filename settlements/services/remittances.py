@@ -4,11 +4,12 @@ Locks: worker, then remittance, then its worklogs in primary-key order.
 """
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 from django.utils import timezone
 
 from ledger.errors import Conflict, require_text
 from ledger.models import AccountKind
+from ledger.money import MoneySum
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
 from settlements.models import REMITTANCE_TRANSITIONS, Claim, Remittance, RemittanceEvent, RemittanceStatus
 from worklogs.models import Worker, WorkLog
@@ -86,7 +87,7 @@ def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = ""
     per_worklog = (
         Claim.objects.filter(remittance=remittance)
         .values("worklog_id")
-        .annotate(total=Sum("amount"), n=Count("pk"))
+        .annotate(total=MoneySum("amount"), n=Count("pk"))
         .order_by("worklog_id")
     )
     rows = list(per_worklog)

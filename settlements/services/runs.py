@@ -11,12 +11,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import IntegerField, Max, OuterRef, Subquery, Sum, Value
+from django.db.models import IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.errors import Conflict
 from ledger.models import AccountKind
+from ledger.money import MoneySum
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
 from settlements import payouts
 from settlements.models import (
@@ -102,7 +103,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
     totals = (
         eligible.exclude(worker_id__in=already_paid)
         .values("worker_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by("worker_id")
     )
     # Totals are filtered here, on exact Decimals, rather than in SQL (SQLite sums NUMERIC as float).
@@ -188,7 +189,7 @@ def _check_claims_match(remittances: list[Remittance]) -> None:
     sums = dict(
         Claim.objects.filter(remittance__in=remittances)
         .values("remittance_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by()
         .values_list("remittance_id", "total")
     )
