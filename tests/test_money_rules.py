@@ -546,3 +546,112 @@ def test_balance_and_worklog_status_through_a_payout_lifecycle(api):
     assert amounts(api, wl["id"]) == ("12.50", "10.00", "2.50", "UNREMITTED")
     b = assert_conserved(api, wid)
     assert b["unremitted"] == "2.50"
+
+
+# --- More interleavings ---------------------------------------------------------------------------
+
+
+def test_dated_clawback_waits_for_its_effective_date(api):
+    wl = new_worklog(api, rate="10.00")
+    seg = record(api, wl["id"], ts("2024-10-03"), 60)
+    settle(api, wl["workerId"], OCT)
+    remove(api, seg["id"], effective_date="2024-12-15")
+    record(api, wl["id"], ts("2024-11-03"), 120)
+    assert remittance_of(generate(api, NOV), wl["workerId"])["amount"] == "20.00"
+    record(api, wl["id"], ts("2024-12-03"), 180)
+    assert remittance_of(generate(api, DEC), wl["workerId"])["amount"] == "20.00"  # 30 - 10
+    assert_conserved(api, wl["workerId"])
+
+
+def test_dated_adjust_of_paid_segment_pays_replacement_by_its_work_date_and_claws_back_later(api):
+    # API.md: the reversal waits for effectiveDate, the replacement's earning is due by its own work date.
+    wl = new_worklog(api, rate="10.00")
+    seg = record(api, wl["id"], ts("2024-10-03"), 60)
+    settle(api, wl["workerId"], OCT)
+    adjust(api, seg["id"], ts("2024-10-03"), 90, effective_date="2024-12-15")
+    assert remittance_of(generate(api, NOV), wl["workerId"])["amount"] == "15.00"
+    record(api, wl["id"], ts("2024-12-03"), 120)
+    assert remittance_of(generate(api, DEC), wl["workerId"])["amount"] == "10.00"  # 20 - 10
+    assert_conserved(api, wl["workerId"])
+
+
+def test_dated_adjust_of_unpaid_segment_pays_only_the_replacement_now(api):
+    wl = new_worklog(api, rate="10.00")
+    seg = record(api, wl["id"], ts("2024-10-03"), 60)
+    adjust(api, seg["id"], ts("2024-10-03"), 30, effective_date="2024-12-15")
+    assert remittance_of(generate(api, OCT), wl["workerId"])["amount"] == "5.00"
+    # The original earning and its reversal settle together later, netting to zero: nothing to pay.
+    assert remittance_of(generate(api, DEC), wl["workerId"]) is None
+    assert assert_conserved(api, wl["workerId"])["unremitted"] == "0.00"
+
+
+def test_removal_while_pending_then_failure_never_pays_twice(api):
+    wl = new_worklog(api, rate="10.00")
+    seg = record(api, wl["id"], ts("2024-10-03"), 60)
+    oct_rem = remittance_of(generate(api, OCT), wl["workerId"])
+    remove(api, seg["id"])  # its earning is in a PENDING remittance: the reversal is a clawback
+    record(api, wl["id"], ts("2024-11-03"), 120)
+    nov_rem = remittance_of(generate(api, NOV), wl["workerId"])
+    assert nov_rem["amount"] == "10.00"  # 20 - 10
+    pay(api, nov_rem["id"])
+    fail(api, oct_rem["id"])  # the October earning is released
+    dec_rem = remittance_of(generate(api, DEC), wl["workerId"])
+    assert dec_rem["amount"] == "10.00"
+    pay(api, dec_rem["id"])
+    b = assert_conserved(api, wl["workerId"])
+    assert (b["remitted"], b["unremitted"], get_worklog(api, wl["id"])["amount"]) == ("20.00", "0.00", "20.00")
+
+
+def test_disputed_while_pending_then_failure_is_held_until_resolved(api):
+    wl = new_worklog(api, rate="10.00")
+    seg = record(api, wl["id"], ts("2024-10-03"), 60)
+    oct_rem = remittance_of(generate(api, OCT), wl["workerId"])
+    dispute(api, seg["id"])
+    fail(api, oct_rem["id"])
+    assert remittance_of(generate(api, NOV), wl["workerId"]) is None  # unpaid again, and disputed: held
+    resolve(api, seg["id"], "ACCEPT")
+    assert remittance_of(generate(api, DEC), wl["workerId"])["amount"] == "10.00"
+
+
+def test_explicit_null_period_end_means_the_default(api):
+    today = timezone.localdate()
+    assert (
+        generate_with_body(api, {"periodEnd": None})["periodEnd"]
+        == (today.replace(day=1) - timedelta(days=1)).isoformat()
+    )
+
+
+def generate_with_body(api, body):
+    response = api.post("/generate-remittances-for-all-users", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_work_date_uses_utc_whatever_the_offset_given(api):
+    # 1 November 01:00 at +02:00 is 31 October 23:00 UTC: October work.
+    wl = new_worklog(api, rate="10.00")
+    response = api.post(
+        f"/api/worklogs/{wl['id']}/segments/",
+        {"startedAt": "2024-11-01T01:00:00+02:00", "endedAt": "2024-11-01T02:00:00+02:00"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert remittance_of(generate(api, OCT), wl["workerId"])["amount"] == "10.00"
+
+
+def test_processing_remittance_counts_as_pending_and_cannot_be_cancelled(api):
+    # No HTTP endpoint moves a remittance to PROCESSING (a payout provider does): set up via the service.
+    from settlements.models import Remittance
+    from settlements.services import remittance_mark_processing
+
+    wl = new_worklog(api, rate="10.00")
+    record(api, wl["id"], ts("2024-10-03"), 60)
+    rem = remittance_of(generate(api, OCT), wl["workerId"])
+    remittance_mark_processing(remittance=Remittance.objects.get(pk=rem["id"]))
+    b = assert_conserved(api, wl["workerId"])
+    assert (b["pending"], b["unremitted"]) == ("10.00", "0.00")
+    assert api.post(f"/api/remittances/{rem['id']}/cancel/", {"reason": "too late"}, format="json").status_code == 409
+    assert remittance_of(generate(api, OCT), wl["workerId"]) is None
+    record(api, wl["id"], ts("2024-11-03"), 60)
+    assert remittance_of(generate(api, NOV), wl["workerId"])["amount"] == "10.00"  # not the PROCESSING items
+    assert pay(api, rem["id"])["status"] == "PAID"
