@@ -13,7 +13,6 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
 
 from ledger.admin import (
     ImmutableAdmin,
@@ -178,7 +177,9 @@ class WorkLogAdmin(ServiceSaveAdmin):
         obj.pk = services.worklog_create(worker=obj.worker, task=obj.task, hourly_rate=obj.hourly_rate).pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"adjustment_add_url": reverse("admin:worklogs_adjustment_add") + f"?worklog={object_id}"}
+        extra = {}
+        if request.user.has_perm("worklogs.add_adjustment"):
+            extra["adjustment_add_url"] = reverse("admin:worklogs_adjustment_add") + f"?worklog={object_id}"
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
@@ -384,6 +385,6 @@ class AdjustmentAdmin(ImmutableAdmin):
             submit_label="Record adjustment",
             notes=[
                 "A deduction may exceed what the worklog earned; the rest is taken from later payouts.",
-                format_html("Without an effective date it is settled by the next run executed."),
+                "Without an effective date it is settled by the next run executed.",
             ],
         )
