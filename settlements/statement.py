@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ledger.models import AccountKind, Posting
+from ledger.money import CENT
 from settlements.selectors import eligible_totals_by_worker, workers_with_live_remittance
 from worklogs.models import Worker
 
@@ -38,7 +39,7 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
     opening = ZERO
     if date_from is not None:
         before = postings.filter(entry__created_at__lt=_day_start(date_from)).aggregate(t=Sum("amount"))["t"]
-        opening = -(before or ZERO)
+        opening = -(before or ZERO).quantize(CENT)
         postings = postings.filter(entry__created_at__gte=_day_start(date_from))
     if date_to is not None:
         postings = postings.filter(entry__created_at__lt=_day_start(date_to + timedelta(days=1)))
@@ -51,7 +52,7 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
     lines = []
     tz = timezone.get_default_timezone()
     for row in rows:
-        amount = -row["total"]
+        amount = -row["total"].quantize(CENT)  # SQLite sums NUMERIC as a float-backed Decimal
         if not amount:  # moved between unremitted and pending: nothing owed changed
             continue
         balance += amount

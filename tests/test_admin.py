@@ -339,6 +339,7 @@ def test_worker_statement_page_reconciles_with_the_balance(finance, remittance, 
     statement = response.context["statement"]
     assert [line["amount"] for line in statement["lines"]] == [Decimal(a) for a in ("3.33", "3.34", "3.33", "2.50")]
     assert statement["closing"] == response.context["owed"] == Decimal("12.50")
+    assertContains(response, '<td class="money" id="statement-closing">12.50</td>', html=True)
     assert "reconciles with the balance endpoint" in response.content.decode()
     worker_page = finance.get(reverse("admin:worklogs_worker_change", args=[worklog.worker_id])).content.decode()
     assert reverse("admin:worklogs_worker_statement", args=[worklog.worker_id]) in worker_page
