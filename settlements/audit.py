@@ -145,6 +145,8 @@ def _audit_claims_and_remittances() -> list[Difference]:
     ):
         if _money(amount) != _money(claimed):
             differences.append(Difference("remittance", pk, "amount", _money(amount), _money(claimed)))
+        if _money(amount) <= ZERO:  # money rule 5: a payout only for a total > 0
+            differences.append(Difference("remittance", pk, "amount>0", _money(amount), "> 0.00"))
     twice = (
         Claim.objects.filter(remittance__status__in=LIVE_REMITTANCE_STATUSES)
         .values("item_id")
@@ -221,24 +223,28 @@ def _audit_workers(earned_by_worker: dict[int, Decimal], *, check_selectors: boo
 
 
 def _audit_worker_selectors(worker: Worker, expected: dict[str, Decimal]) -> list[Difference]:
-    """What the API answers (balance endpoint, ledger view) against the recomputation."""
+    """What the API's selectors answer (balance endpoint, ledger view) against the recomputation.
+
+    Compared as returned, not rounded: services compare these figures (a total > 0 issues a payout), so
+    a selector that sums NUMERIC as a float (SQLite) and answers 5.55E-17 for 0.00 is a difference.
+    """
     differences = []
     view = party_ledger_view(party=worker.pk)
     balance = worker_balance(worker=worker)
     for name in ("unremitted", "pending", "remitted"):
-        if _money(balance[name]) != _money(view[name]):
-            differences.append(Difference("worker", worker.pk, f"balance.{name}", balance[name], view[name]))
-    api_earned = _money(balance["unremitted"]) + _money(balance["pending"]) + _money(balance["remitted"])
-    if api_earned != expected["earned"]:
-        differences.append(Difference("worker", worker.pk, "balance.conservation", api_earned, expected["earned"]))
+        if balance[name] != expected[name]:
+            differences.append(Difference("worker", worker.pk, f"balance.{name}", balance[name], expected[name]))
+    for name in ("earned", "unremitted", "pending", "remitted"):
+        if view[name] != expected[name]:
+            differences.append(Difference("worker", worker.pk, f"ledger_view.{name}", view[name], expected[name]))
     return differences
 
 
 def _audit_trial_balance() -> list[Difference]:
     return [
-        Difference("ledger", currency, "trial_balance", _money(total), ZERO)
+        Difference("ledger", currency, "trial_balance", total, ZERO)
         for currency, total in sorted(trial_balance().items())
-        if _money(total) != ZERO
+        if total != ZERO
     ]
 
 
