@@ -173,3 +173,15 @@ def test_command_prints_each_difference_and_exits_1():
     assert error.value.returncode == 1
     assert f"worklog {worklog.pk} remitted_amount: cached 99.00, recomputed 0.00" in out.getvalue().splitlines()
     assert "no difference" not in out.getvalue()
+
+
+def test_items_netting_to_exactly_zero_issue_no_payout_and_leave_exact_figures():
+    # 0.10 + 0.20 - 0.30 is 0 in NUMERIC, but 5.55e-17 when a database sums it as a float (SQLite).
+    worklog = WorkLogFactory()
+    for amount in ("0.10", "0.20", "-0.30"):
+        worklog_services.adjustment_record(worklog=worklog, amount=Decimal(amount), reason="netting")
+
+    run = settlement_services.settlement_generate(period_end=OCT)
+
+    assert run.remittances.count() == 0  # money rule 5: a total <= 0 issues nothing
+    assert audit_all() == []
