@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 export DJANGO_SETTINGS_MODULE ?= config.settings
 
-.PHONY: install run serve demo test lint format migrate clean schema samples
+.PHONY: install run serve demo test lint format migrate clean bench schema samples
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,18 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The performance benchmark (docs/PERFORMANCE.md) on a fresh local PostgreSQL database, dropped and
+# recreated each time. BENCH_ARGS="--scale 0.1" for a quick run.
+BENCH_DB ?= wls_bench
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_ARGS ?=
+bench: install
+	psql -q "$(BENCH_PG)/postgres" -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bench-only} \
+		$(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bench-only} \
+		$(PY) manage.py bench --json bench-results.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -11,8 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import IntegerField, Max, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max
 from django.utils import timezone
 
 from ledger.errors import Conflict
@@ -99,7 +98,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
             worker_id__in=worker_ids, period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
         ).values_list("worker_id", flat=True)
     )
-    eligible = items_eligible(period_end=period_end).filter(worker_id__in=worker_ids)
+    eligible = items_eligible(period_end=period_end, worker_ids=worker_ids)
     totals = (
         eligible.exclude(worker_id__in=already_paid)
         .values("worker_id")
@@ -125,7 +124,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
                     for worker_id, total in payable
                 ]
             )
-            _claim_items(run=run, eligible=eligible, worker_ids=[w for w, _ in payable])
+            _claim_items(eligible=eligible, remittances=remittances)
     except IntegrityError as exc:
         raise Conflict(
             "Another settlement run claimed these workers' items at the same time; run it again.",
@@ -158,29 +157,45 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
     return remittances
 
 
-def _claim_items(*, run: SettlementRun, eligible, worker_ids: list[int]) -> None:
-    """INSERT ... SELECT the claims of every eligible item of these workers, in one statement."""
-    remittance_of_worker = Remittance.objects.filter(
-        run=run, worker_id=OuterRef("worker_id"), period_end=run.period_end
-    ).values("pk")[:1]
-    last_generation = (
-        Claim.objects.filter(item=OuterRef("pk")).order_by().values("item").annotate(m=Max("generation")).values("m")
-    )
-    rows = (
+def _claim_items(*, eligible, remittances: list[Remittance]) -> None:
+    """INSERT ... SELECT the claims of every eligible item of these remittances' workers, in one statement.
+
+    Joins, no correlated subquery per item: each item meets its worker's new remittance, and the
+    generations already used by claims that died (FAILED or CANCELLED remittances of these workers;
+    an eligible item has no live claim) give the next one. Plain SQL, the same on SQLite and PostgreSQL.
+    """
+    worker_ids = [r.worker_id for r in remittances]
+    items_sql, items_params = (
         eligible.filter(worker_id__in=worker_ids)
-        .annotate(
-            next_generation=Coalesce(Subquery(last_generation), Value(0), output_field=IntegerField()) + 1,
-            remittance_id=Subquery(remittance_of_worker),
-        )
-        .values_list("pk", "next_generation", "remittance_id", "worklog_id", "amount")
+        .annotate(e_item=F("pk"), e_worker=F("worker_id"), e_worklog=F("worklog_id"), e_amount=F("amount"))
+        .values_list("e_item", "e_worker", "e_worklog", "e_amount")
         .order_by()
+        .query.sql_with_params()
     )
-    select_sql, params = rows.query.sql_with_params()
+    remittances_sql, remittances_params = (
+        Remittance.objects.filter(pk__in=[r.pk for r in remittances])
+        .annotate(r_id=F("pk"), r_worker=F("worker_id"))
+        .values_list("r_id", "r_worker")
+        .order_by()
+        .query.sql_with_params()
+    )
+    used_sql, used_params = (
+        Claim.objects.filter(remittance__worker_id__in=worker_ids)
+        .exclude(remittance__status__in=LIVE_REMITTANCE_STATUSES)
+        .values("item_id")
+        .annotate(g_item=F("item_id"), g_last=Max("generation"))
+        .values_list("g_item", "g_last")
+        .order_by()
+        .query.sql_with_params()
+    )
     table = Claim._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (item_id, generation, remittance_id, worklog_id, amount) {select_sql}",
-            params,
+            f"INSERT INTO {table} (item_id, generation, remittance_id, worklog_id, amount) "  # noqa: S608
+            f"SELECT e.e_item, COALESCE(g.g_last, 0) + 1, r.r_id, e.e_worklog, e.e_amount "
+            f"FROM ({items_sql}) e JOIN ({remittances_sql}) r ON r.r_worker = e.e_worker "
+            f"LEFT JOIN ({used_sql}) g ON g.g_item = e.e_item",
+            (*items_params, *remittances_params, *used_params),
         )
 
 

@@ -1,0 +1,384 @@
+"""Timings: the settlement (and its undo between runs), the list endpoint, a balance, ingestion."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client
+
+from settlements.services import runs
+
+# --- statistics and memory --------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": len(values),
+    }
+
+
+def latency_summary(latencies: list[float], wall: float) -> dict:
+    return {
+        "requests": len(latencies),
+        "req_per_s": len(latencies) / wall if wall else 0.0,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+    }
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process since start or since `reset_peak_rss`."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Linux: writing 5 to clear_refs resets the peak (VmHWM) to the current RSS."""
+    with suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+# --- the settlement -----------------------------------------------------------------------------
+
+
+@contextmanager
+def chunk_timer(durations: list[float]):
+    """Time every `_settle_chunk` call: one transaction, so the longest any worker stays locked."""
+    original = runs._settle_chunk
+
+    def timed(**kwargs):
+        start = time.perf_counter()
+        try:
+            return original(**kwargs)
+        finally:
+            durations.append(time.perf_counter() - start)
+
+    runs._settle_chunk = timed
+    try:
+        yield
+    finally:
+        runs._settle_chunk = original
+
+
+def _referencing(table: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key pointing at `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, a.attname
+            FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'f' AND c.confrelid = %s::regclass
+            """,
+            [table],
+        )
+        return cursor.fetchall()
+
+
+def undo_run(run_id: int) -> None:
+    """Delete everything a run wrote, so the next timing starts from the same data.
+
+    Bench-only: the guard triggers forbid this in production, so it runs with
+    `session_replication_role = replica`, then vacuums what it deleted.
+    """
+    remittances = "(SELECT id FROM settlements_remittance WHERE run_id = %s)"
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "DELETE FROM ledger_posting WHERE entry_id IN (SELECT e.id FROM ledger_journalentry e "
+                "JOIN settlements_remittance r ON e.reference = 'remittance:' || r.id WHERE r.run_id = %s)",
+                [run_id],
+            )
+            cursor.execute(
+                "DELETE FROM ledger_journalentry e USING settlements_remittance r "
+                "WHERE e.reference = 'remittance:' || r.id AND r.run_id = %s",
+                [run_id],
+            )
+            cursor.execute(f"DELETE FROM settlements_claim WHERE remittance_id IN {remittances}", [run_id])  # noqa: S608
+            for table, column in _referencing("settlements_remittance"):
+                cursor.execute(f"DELETE FROM {table} WHERE {column} IN {remittances}", [run_id])  # noqa: S608
+            cursor.execute("DELETE FROM settlements_remittance WHERE run_id = %s", [run_id])
+            for table, column in _referencing("settlements_settlementrun"):
+                cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [run_id])  # noqa: S608
+            cursor.execute("DELETE FROM settlements_settlementrun WHERE id = %s", [run_id])
+        finally:
+            cursor.execute("RESET session_replication_role")
+        if not connection.in_atomic_block:
+            for table in ("settlements_claim", "settlements_remittance", "ledger_journalentry", "ledger_posting"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+class Recorder(threading.Thread):
+    """Records segments through the service while a run executes: how long does one wait?"""
+
+    def __init__(self, worklogs, start: datetime):
+        super().__init__(daemon=True)
+        self.worklogs = worklogs
+        self.start_at = start
+        self.latencies: list[float] = []
+        self.ids: list[int] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        from worklogs.services import segment_record
+
+        try:
+            i = 0
+            while not self.stop.is_set():
+                worklog = self.worklogs[i % len(self.worklogs)]
+                started = self.start_at + timedelta(minutes=2 * i)
+                t0 = time.perf_counter()
+                segment, _ = segment_record(
+                    worklog=worklog, started_at=started, ended_at=started + timedelta(seconds=60)
+                )
+                self.latencies.append(time.perf_counter() - t0)
+                self.ids.append(segment.pk)
+                i += 1
+                time.sleep(0.02)
+        finally:
+            connections.close_all()
+
+
+def time_settlement(*, period_end, recorder_worklogs=None, recorder_start=None) -> dict:
+    from settlements.services import settlement_generate
+
+    durations: list[float] = []
+    recorder = None
+    if recorder_worklogs:
+        recorder = Recorder(recorder_worklogs, recorder_start)
+        recorder.start()
+    reset_peak_rss()
+    start = time.perf_counter()
+    with chunk_timer(durations):
+        run = settlement_generate(period_end=period_end)
+    elapsed = time.perf_counter() - start
+    rss = peak_rss_mb()
+    result = {"run_id": run.pk, "seconds": elapsed, "longest_chunk_s": max(durations, default=0.0)}
+    if recorder:
+        recorder.stop.set()
+        recorder.join()
+        from worklogs.models import Segment
+
+        result["concurrent_segments"] = len(recorder.ids)
+        result["concurrent_segments_found"] = Segment.objects.filter(pk__in=recorder.ids).count()
+        result["concurrent_max_wait_s"] = max(recorder.latencies, default=0.0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(DISTINCT r.id), COUNT(c.id) FROM settlements_remittance r "
+            "LEFT JOIN settlements_claim c ON c.remittance_id = r.id WHERE r.run_id = %s",
+            [run.pk],
+        )
+        result["remittances"], result["items"] = cursor.fetchone()
+    result["items_per_s"] = result["items"] / elapsed if elapsed else 0.0
+    result["peak_rss_mb"] = rss
+    return result
+
+
+def time_naive(*, period_end, worker_ids: list[int]) -> dict:
+    from settlements.bench.naive import naive_settle
+    from settlements.services import settlement_run_create
+
+    run = settlement_run_create(period_end=period_end)
+    start = time.perf_counter()
+    items = naive_settle(run=run, worker_ids=worker_ids)
+    elapsed = time.perf_counter() - start
+    undo_run(run.pk)
+    return {"workers": len(worker_ids), "items": items, "seconds": elapsed, "items_per_s": items / elapsed}
+
+
+# --- HTTP in-process (Django test client) -----------------------------------------------------
+
+
+def _token_header(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Token {token}"}
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def last_page_query(client: Client, token: str, base: str) -> str:
+    """The path of the last page, found as a client would: from `count`, or by following `next`."""
+    body = json.loads(client.get(base, **_token_header(token)).content)
+    if "count" in body and "page=" not in (body.get("next") or "cursor="):
+        pages = max(1, -(-body["count"] // 100))
+        return f"{base}&page={pages}"
+    url, hops = base, 0
+    while body.get("next") and hops < 10_000:
+        url = _path(body["next"])
+        body = json.loads(client.get(url, **_token_header(token)).content)
+        hops += 1
+    return url
+
+
+def time_requests(client: Client, token: str, url: str, repeat: int) -> dict:
+    client.get(url, **_token_header(token))  # warm up
+    queries = []
+    with connection.execute_wrapper(
+        lambda execute, sql, params, many, context: queries.append(sql) or execute(sql, params, many, context)
+    ):
+        response = client.get(url, **_token_header(token))
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    latencies = []
+    start = time.perf_counter()
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        client.get(url, **_token_header(token))
+        latencies.append(time.perf_counter() - t0)
+    result = latency_summary(latencies, time.perf_counter() - start)
+    result["queries"] = len(queries)
+    result["rows"] = len(response.json().get("results", []))
+    return result
+
+
+# --- HTTP through gunicorn --------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@contextmanager
+def gunicorn(workers: int = 2, threads: int = 4):
+    port = _free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url(),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY=settings.SECRET_KEY or "bench",
+        DJANGO_DEBUG="0",
+        DJANGO_CONN_MAX_AGE="600",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603 - our own argv
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError("gunicorn exited at start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def http_load(port: int, requests_for_thread, clients: int = 8) -> dict:
+    """`clients` threads, each on one keep-alive connection; requests_for_thread(i) yields
+    (method, path, body, headers, expected statuses)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(i: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed = [], []
+        plan = list(requests_for_thread(i))
+        barrier.wait()
+        for method, path, body, headers, expected in plan:
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                if response.status not in expected:
+                    failed.append(f"{method} {path}: {response.status} {data[:200]!r}")
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            except (OSError, http.client.HTTPException) as exc:
+                failed.append(f"{method} {path}: {exc!r}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append(time.perf_counter() - t0)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors.extend(failed)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    result = latency_summary(latencies, time.perf_counter() - start)
+    result["errors"] = len(errors)
+    if errors:
+        result["first_error"] = errors[0]
+    return result
+
+
+def segment_posts(worklog_ids: list[int], token: str, per_client: int):
+    """For client i: `per_client` one-minute segments on its own worklog, in the recent past."""
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2 * per_client + 10)
+
+    def plan(i: int):
+        worklog_id = worklog_ids[i]
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        for n in range(per_client):
+            started = base + timedelta(minutes=2 * n)
+            body = json.dumps(
+                {
+                    "startedAt": started.isoformat().replace("+00:00", "Z"),
+                    "endedAt": (started + timedelta(seconds=60)).isoformat().replace("+00:00", "Z"),
+                    "externalId": f"bench-{i}-{n}",
+                }
+            )
+            yield "POST", f"/api/worklogs/{worklog_id}/segments/", body, headers, (201,)
+
+    return plan

@@ -1,0 +1,287 @@
+"""`manage.py bench`: load a payroll-scale data set into a fresh PostgreSQL database and time it.
+
+See docs/PERFORMANCE.md for what is measured, the targets and the latest figures; `make bench`
+creates the database and runs this at full scale.
+"""
+
+import json
+import platform
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from settlements.bench import datagen, measure
+from worklogs import services as worklog_services
+from worklogs.models import Worker, WorkLog
+
+TARGETS = {
+    "settlement.items_per_s": (">=", 160_000),
+    "settlement.speedup_vs_naive": (">=", 50),
+    "settlement.longest_chunk_s": ("<=", 1.0),
+    "list.req_per_s": (">=", 500),
+    "list.p99_ms": ("<=", 25),
+    "ingest.segments_per_s": (">=", 250),
+    "ingest.p99_ms": ("<=", 50),
+}
+
+
+def _meets(name: str, value: float) -> bool:
+    op, bound = TARGETS[name]
+    return value >= bound if op == ">=" else value <= bound
+
+
+class Command(BaseCommand):
+    help = "Build the synthetic data set in this (fresh, PostgreSQL) database and print the timings."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=float, default=1.0, help="1 = 10,000 workers and 2M segments to settle.")
+        parser.add_argument("--runs", type=int, default=3, help="Timed settlement runs (median and spread).")
+        parser.add_argument("--json", default="bench-results.json", help="Where to write the figures.")
+        parser.add_argument("--history", type=float, default=0.5, help="Paid month size, relative to the next.")
+        parser.add_argument("--naive-share", type=float, default=0.01, help="Share of workers for the baseline.")
+        parser.add_argument("--requests", type=int, default=0, help="Requests per list scenario (default by scale).")
+        parser.add_argument("--load-only", action="store_true", help="Load the data set and stop (to explore it).")
+        parser.add_argument("--no-gunicorn", action="store_true", help="Skip the measurements over real HTTP.")
+
+    def log(self, message: str) -> None:
+        self.stdout.write(f"[{time.strftime('%H:%M:%S')}] {message}")
+        self.stdout.flush()
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark needs PostgreSQL (COPY, its planner): set DATABASE_URL.")
+        if Worker.objects.exists():
+            raise CommandError("The benchmark needs a fresh database (it found workers); `make bench` makes one.")
+        started = time.perf_counter()
+        plan = datagen.Plan(scale=options["scale"], history=options["history"])
+        results = {"machine": self.machine(), "plan": plan.as_dict(), "load": {}}
+        self.log(f"plan: {plan.as_dict()}")
+
+        self.load(plan, results)
+        token, ingest_worklogs, recorder_worklogs = self.fixtures(plan)
+        if options["load_only"]:
+            self.log("loaded; stopping there (--load-only)")
+            return
+        self.settlement(plan, results, options, recorder_worklogs)
+        self.reads(plan, results, options, token)
+        if not options["no_gunicorn"]:
+            self.over_http(plan, results, options, token, ingest_worklogs)
+        results["peak_rss_mb_process"] = measure.peak_rss_mb()
+        results["total_seconds"] = time.perf_counter() - started
+        results["targets"] = self.verdicts(results)
+        self.print_table(results)
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(results, indent=2, default=str) + "\n")
+            self.log(f"wrote {options['json']}")
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def machine(self) -> dict:
+        import os
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg = cursor.fetchone()[0]
+            cursor.execute("SHOW shared_buffers")
+            shared_buffers = cursor.fetchone()[0]
+        memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        return {
+            "nproc": os.cpu_count(),
+            "memory_gb": round(memory_gb, 1),
+            "postgresql": pg,
+            "shared_buffers": shared_buffers,
+            "python": platform.python_version(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def load(self, plan, results) -> None:
+        loader = datagen.Loader(plan, log=self.log)
+        t0 = time.perf_counter()
+        loader.load_parties()
+        loader.load_month1()
+        datagen.analyze()
+        results["load"]["month1_s"] = time.perf_counter() - t0
+        self.log(f"loaded the paid month in {results['load']['month1_s']:.1f} s; settling it")
+
+        measure.reset_peak_rss()
+        first = measure.time_settlement(period_end=plan.period1_end)
+        results["settlement_first_month"] = first
+        self.log(f"first month: {first['items']} items, {first['remittances']} remittances in {first['seconds']:.1f} s")
+        loader.mark_run_paid(first["run_id"])
+        t0 = time.perf_counter()
+        loader.load_month2()
+        datagen.analyze()
+        results["load"]["month2_s"] = time.perf_counter() - t0
+        results["load"]["rows"] = datagen.table_counts()
+        results["load"]["seconds"] = results["load"]["month1_s"] + results["load"]["month2_s"]
+        failures = datagen.verify_dataset()
+        if failures:
+            raise CommandError("The data set is inconsistent: " + "; ".join(failures))
+        self.log(f"loaded the month to settle in {results['load']['month2_s']:.1f} s: {results['load']['rows']}")
+
+    def fixtures(self, plan):
+        user, _ = User.objects.get_or_create(username="bench-finance", defaults={"is_staff": True})
+        user.groups.add(Group.objects.get_or_create(name="finance")[0])
+        token, _ = Token.objects.get_or_create(user=user)
+        task = worklog_services.task_create(title="bench ingestion")
+        ingest = []
+        for i in range(8):
+            worker = worklog_services.worker_create(name=f"Ingest {i}", email=f"ingest{i}@bench.test")
+            ingest.append(worklog_services.worklog_create(worker=worker, task=task, hourly_rate=_rate("42.50")).pk)
+        # Existing workers spread over the whole id range: their locks meet the run's chunks.
+        step = max(1, plan.workers // 8)
+        recorder = list(WorkLog.objects.filter(worker_id__in=range(1, plan.workers + 1, step)).order_by("pk")[::20])
+        return token.key, ingest, recorder
+
+    def settlement(self, plan, results, options, recorder_worklogs) -> None:
+        sample = list(range(1, plan.workers + 1, max(1, round(1 / options["naive_share"]))))
+        self.log(f"naive baseline on {len(sample)} workers")
+        naive = measure.time_naive(period_end=plan.period2_end, worker_ids=sample)
+        naive["extrapolated_s"] = naive["seconds"] * plan.workers / len(sample)
+        results["naive"] = naive
+        self.log(f"naive: {naive['items']} items in {naive['seconds']:.1f} s ({naive['items_per_s']:.0f}/s)")
+
+        runs = []
+        month_start = datetime.combine(plan.period2_end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        for i in range(options["runs"]):
+            run = measure.time_settlement(
+                period_end=plan.period2_end,
+                recorder_worklogs=recorder_worklogs,
+                recorder_start=month_start + timedelta(days=i, hours=1),
+            )
+            self.log(
+                f"run {i + 1}: {run['items']} items, {run['remittances']} remittances in {run['seconds']:.2f} s, "
+                f"longest chunk {run['longest_chunk_s']:.3f} s, concurrent segments {run['concurrent_segments']} "
+                f"(max wait {run['concurrent_max_wait_s']:.3f} s)"
+            )
+            measure.undo_run(run["run_id"])
+            runs.append(run)
+        seconds = [r["seconds"] for r in runs]
+        median = statistics.median(seconds)
+        results["settlement"] = {
+            "runs": runs,
+            "seconds": measure.summary(seconds),
+            "items": runs[0]["items"],
+            "remittances": runs[0]["remittances"],
+            "items_per_s": runs[0]["items"] / median,
+            "longest_chunk_s": max(r["longest_chunk_s"] for r in runs),
+            "speedup_vs_naive": (runs[0]["items"] / median) / naive["items_per_s"] if naive["items_per_s"] else None,
+            "concurrent_segments_lost": sum(r["concurrent_segments"] - r["concurrent_segments_found"] for r in runs),
+            "concurrent_max_wait_s": max(r["concurrent_max_wait_s"] for r in runs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        }
+
+    def reads(self, plan, results, options, token) -> None:
+        repeat = options["requests"] or max(30, min(300, round(300 * plan.scale)))
+        client = Client()
+        lists = {}
+        for status in ("UNREMITTED", "REMITTED"):
+            first = f"/list-all-worklogs?remittanceStatus={status}&pageSize=100"
+            last = measure.last_page_query(client, token, first)
+            for name, url in (("first", first), ("last", last)):
+                lists[f"{status}.{name}"] = {"url": url, **measure.time_requests(client, token, url, repeat)}
+                self.log(f"list {status} {name} page (test client): {lists[f'{status}.{name}']}")
+        results["list_test_client"] = lists
+        worker_id = plan.workers // 2 or 1
+        results["balance_test_client"] = measure.time_requests(
+            client, token, f"/api/workers/{worker_id}/balance/", repeat
+        )
+        self.log(f"balance (test client): {results['balance_test_client']}")
+
+    def over_http(self, plan, results, options, token, ingest_worklogs) -> None:
+        per_client = options["requests"] or max(25, min(150, round(150 * plan.scale)))
+        headers = {"Authorization": f"Token {token}"}
+        lists = {}
+        with measure.gunicorn() as port:
+            for key, row in results["list_test_client"].items():
+                url = row["url"]
+
+                def plan_for(i, url=url):
+                    for _ in range(per_client):
+                        yield "GET", url, None, headers, (200,)
+
+                measure.http_load(port, plan_for, clients=8)  # warm both workers
+                lists[key] = measure.http_load(port, plan_for, clients=8)
+                self.log(f"list {key} (gunicorn, 8 clients): {lists[key]}")
+            ingest = measure.http_load(port, measure.segment_posts(ingest_worklogs, token, per_client), clients=8)
+            ingest["segments_per_s"] = ingest["req_per_s"]
+            self.log(f"ingestion (gunicorn, 8 clients): {ingest}")
+        results["list_gunicorn"] = lists
+        results["ingest_gunicorn"] = ingest
+
+    # --- report -----------------------------------------------------------------------------
+
+    def verdicts(self, results) -> dict:
+        found = {}
+        s = results["settlement"]
+        found["settlement.items_per_s"] = s["items_per_s"]
+        if s["speedup_vs_naive"] is not None:
+            found["settlement.speedup_vs_naive"] = s["speedup_vs_naive"]
+        found["settlement.longest_chunk_s"] = s["longest_chunk_s"]
+        if "list_gunicorn" in results:
+            found["list.req_per_s"] = min(r["req_per_s"] for r in results["list_gunicorn"].values())
+            found["list.p99_ms"] = max(r["p99_ms"] for r in results["list_gunicorn"].values())
+            found["ingest.segments_per_s"] = results["ingest_gunicorn"]["segments_per_s"]
+            found["ingest.p99_ms"] = results["ingest_gunicorn"]["p99_ms"]
+        return {
+            name: {"value": value, "target": f"{TARGETS[name][0]} {TARGETS[name][1]}", "met": _meets(name, value)}
+            for name, value in found.items()
+        }
+
+    def print_table(self, results) -> None:
+        s, n = results["settlement"], results["naive"]
+        rows = [
+            ("machine", f"{results['machine']['nproc']} cores, {results['machine']['memory_gb']} GB, "
+                        f"PostgreSQL {results['machine']['postgresql']}"),
+            ("data set", ", ".join(f"{k} {v}" for k, v in results["load"]["rows"].items())),
+            ("load", f"{results['load']['seconds']:.1f} s"),
+            ("first month settled", f"{results['settlement_first_month']['items']} items in "
+                                    f"{results['settlement_first_month']['seconds']:.2f} s"),
+            ("settlement", f"{s['items']} items, {s['remittances']} remittances: "
+                           f"median {s['seconds']['median']:.2f} s (min {s['seconds']['min']:.2f}, "
+                           f"max {s['seconds']['max']:.2f}, {s['seconds']['runs']} runs)"),
+            ("settlement items/s", f"{s['items_per_s']:,.0f}"),
+            ("longest chunk (worker lock)", f"{s['longest_chunk_s'] * 1000:.0f} ms"),
+            ("segments during the run", f"max wait {s['concurrent_max_wait_s'] * 1000:.0f} ms, "
+                                        f"lost {s['concurrent_segments_lost']}"),
+            ("naive baseline", f"{n['items']} items / {n['workers']} workers in {n['seconds']:.1f} s "
+                               f"({n['items_per_s']:,.0f}/s, all workers ~{n['extrapolated_s'] / 60:.1f} min)"),
+            ("speedup vs naive", f"{s['speedup_vs_naive']:.0f}x" if s["speedup_vs_naive"] else "n/a"),
+            ("settlement peak RSS", f"{s['peak_rss_mb']:.0f} MB"),
+        ]  # fmt: skip
+        for key, row in results["list_test_client"].items():
+            rows.append((f"list {key} (test client)", _latency(row) + f", {row['queries']} queries"))
+        rows.append(("balance (test client)", _latency(results["balance_test_client"])))
+        for key, row in results.get("list_gunicorn", {}).items():
+            rows.append((f"list {key} (gunicorn)", f"{row['req_per_s']:.0f} req/s, " + _latency(row)))
+        if "ingest_gunicorn" in results:
+            row = results["ingest_gunicorn"]
+            rows.append(("ingestion (gunicorn)", f"{row['segments_per_s']:.0f} segments/s, " + _latency(row)))
+        rows.append(("peak RSS (bench process)", f"{results['peak_rss_mb_process']:.0f} MB"))
+        width = max(len(name) for name, _ in rows)
+        self.stdout.write("")
+        for name, value in rows:
+            self.stdout.write(f"{name.ljust(width)}  {value}")
+        self.stdout.write("")
+        for name, verdict in results["targets"].items():
+            mark = "met" if verdict["met"] else "NOT MET"
+            self.stdout.write(f"target {name.ljust(30)} {verdict['value']:>12,.2f}  {verdict['target']:<10} {mark}")
+
+
+def _latency(row) -> str:
+    errors = f", {row['errors']} errors" if row.get("errors") else ""
+    return f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms{errors}"
+
+
+def _rate(value: str):
+    from decimal import Decimal
+
+    return Decimal(value)
