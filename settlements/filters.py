@@ -1,13 +1,14 @@
 from django_filters import rest_framework as filters
 
+from config.fields import IdFilter
 from settlements.models import Remittance, RemittanceStatus
 
 
 class RemittanceFilter(filters.FilterSet):
-    workerId = filters.NumberFilter(field_name="worker_id")  # noqa: N815 - the API's own name
+    workerId = IdFilter("worker_id")  # noqa: N815 - the API's own name
     status = filters.ChoiceFilter(choices=RemittanceStatus.choices)
     periodEnd = filters.DateFilter(field_name="period_end")  # noqa: N815
-    runId = filters.NumberFilter(field_name="run_id")  # noqa: N815
+    runId = IdFilter("run_id")  # noqa: N815
 
     class Meta:
         model = Remittance

@@ -1,5 +1,6 @@
 from django_filters import rest_framework as filters
 
+from config.fields import IdFilter
 from worklogs.models import Segment, Worker, WorkLog
 from worklogs.selectors import REMITTED_Q
 
@@ -18,8 +19,8 @@ class WorkLogFilter(filters.FilterSet):
     remittanceStatus = filters.ChoiceFilter(  # noqa: N815
         choices=[("REMITTED", "REMITTED"), ("UNREMITTED", "UNREMITTED")], method="filter_status"
     )
-    workerId = filters.NumberFilter(field_name="worker_id")  # noqa: N815
-    taskId = filters.NumberFilter(field_name="task_id")  # noqa: N815
+    workerId = IdFilter("worker_id")  # noqa: N815
+    taskId = IdFilter("task_id")  # noqa: N815
     externalId = filters.CharFilter(field_name="external_id")  # noqa: N815
 
     class Meta:
@@ -32,7 +33,7 @@ class WorkLogFilter(filters.FilterSet):
 
 class SegmentFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Segment._meta.get_field("status").choices)
-    worklogId = filters.NumberFilter(field_name="worklog_id")  # noqa: N815
+    worklogId = IdFilter("worklog_id")  # noqa: N815
 
     class Meta:
         model = Segment

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.fields import MoneyInputField, OffsetDateTimeField
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -95,16 +96,16 @@ class TaskCreateSerializer(serializers.Serializer):
 class WorkLogCreateSerializer(serializers.Serializer):
     worker_id = serializers.PrimaryKeyRelatedField(queryset=Worker.objects.all(), source="worker")
     task_id = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), source="task")
-    hourly_rate = serializers.DecimalField(**MONEY)
+    hourly_rate = MoneyInputField()
 
 
 class WorkLogRateSerializer(serializers.Serializer):
-    hourly_rate = serializers.DecimalField(**MONEY)
+    hourly_rate = MoneyInputField()
 
 
 class SegmentCreateSerializer(serializers.Serializer):
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
+    started_at = OffsetDateTimeField()
+    ended_at = OffsetDateTimeField()
     external_id = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -128,10 +129,10 @@ class SegmentResolveSerializer(EffectiveDateSerializer):
 
 
 class SegmentAdjustSerializer(ReasonSerializer, EffectiveDateSerializer):
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
+    started_at = OffsetDateTimeField()
+    ended_at = OffsetDateTimeField()
 
 
 class AdjustmentCreateSerializer(ReasonSerializer, EffectiveDateSerializer):
     worklog_id = serializers.PrimaryKeyRelatedField(queryset=WorkLog.objects.all(), source="worklog")
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyInputField()
