@@ -44,20 +44,27 @@ def idempotent(request, handler: Callable[[], Response]) -> Response:
     request_hash = _request_hash(request)
     try:
         with transaction.atomic():
-            stored = IdempotencyKey.objects.select_for_update().filter(user=request.user, key=key).first()
+            stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
             if stored is not None:
                 return _replay(stored, request_hash)
+            # Claim the key before doing anything: a concurrent request with the same key blocks on
+            # the unique index until we commit, then fails with IntegrityError and replays ours.
+            record = IdempotencyKey.objects.create(
+                user=request.user,
+                key=key,
+                method=request.method,
+                path=request.path[:255],
+                request_hash=request_hash,
+                response_status=0,
+                response_body={},
+            )
             response = handler()
             if 200 <= response.status_code < 300:
-                IdempotencyKey.objects.create(
-                    user=request.user,
-                    key=key,
-                    method=request.method,
-                    path=request.path[:255],
-                    request_hash=request_hash,
-                    response_status=response.status_code,
-                    response_body=json.loads(json.dumps(response.data, cls=DjangoJSONEncoder)),
-                )
+                record.response_status = response.status_code
+                record.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                record.save(update_fields=["response_status", "response_body"])
+            else:
+                record.delete()
             return response
     except IntegrityError:
         # A concurrent request with the same key committed first: everything of ours rolled back.
