@@ -144,6 +144,32 @@ def test_crash_after_the_provider_accepted_retries_with_the_same_key_and_pays_on
     assert balance(api, wl["workerId"])["remitted"] == "10.00"
 
 
+def test_a_payout_in_doubt_cannot_be_cancelled_until_resubmitted(
+    api, simulated, monkeypatch, django_capture_on_commit_callbacks
+):
+    wl = _worker_with_hours(api, 60)
+
+    def crash(**kwargs):
+        raise RuntimeError("connection lost before our commit")
+
+    monkeypatch.setattr(payouts, "remittance_mark_processing", crash)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = generate(api, OCT)
+    remittance_id = remittance_of(run, wl["workerId"])["id"]
+    response = api.post(f"/api/remittances/{remittance_id}/cancel/", {"reason": "wrong bank"}, format="json")
+    # The provider may be paying it: cancelling now could pay a released item twice.
+    assert response.status_code == 409
+    assert response.json()["code"] == "payout_in_doubt"
+    assert Remittance.objects.get(pk=remittance_id).status == "PENDING"
+    assert balance(api, wl["workerId"]) == {
+        "workerId": wl["workerId"],
+        "currency": "USD",
+        "unremitted": "0.00",
+        "pending": "10.00",
+        "remitted": "0.00",
+    }
+
+
 def test_simulated_provider_returns_the_same_reference_for_the_same_key(simulated):
     gateway = simulated()
     remittance = Remittance(pk=41, amount="1.00", currency="USD")

@@ -11,7 +11,15 @@ from ledger.errors import Conflict, require_text
 from ledger.models import AccountKind
 from ledger.money import MoneySum
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
-from settlements.models import REMITTANCE_TRANSITIONS, Claim, Remittance, RemittanceEvent, RemittanceStatus
+from settlements.models import (
+    REMITTANCE_TRANSITIONS,
+    Claim,
+    PayoutSubmission,
+    PayoutSubmissionStatus,
+    Remittance,
+    RemittanceEvent,
+    RemittanceStatus,
+)
 from worklogs.models import Worker, WorkLog
 
 
@@ -123,6 +131,15 @@ def remittance_cancel(*, remittance: Remittance, reason: str, actor=None) -> Rem
     """Finance withdrew the payout before it was submitted: its items are free again."""
     remittance = _lock_remittance(remittance)
     _require_transition(remittance, RemittanceStatus.CANCELLED)
+    in_doubt = PayoutSubmission.objects.filter(
+        remittance=remittance, status=PayoutSubmissionStatus.PENDING, attempts__gt=0
+    ).exists()
+    if in_doubt:
+        # A submission was attempted and its outcome is unknown: the provider may be paying it.
+        raise Conflict(
+            "This payout may already be at the provider; run `manage.py submit_payouts` first.",
+            code="payout_in_doubt",
+        )
     remittance = _transition(
         remittance=remittance, to_status=RemittanceStatus.CANCELLED, reason=require_text(reason), actor=actor
     )
