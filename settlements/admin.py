@@ -9,9 +9,9 @@ what only settlements knows: balances, statements and remittance history.
 
 from decimal import Decimal
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models import Count, DecimalField, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -19,9 +19,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ledger.admin import ImmutableAdmin, ImmutableInline, action_hidden_fields
-from ledger.money import format_money
+from ledger.money import MoneySum, format_money
 from settlements import admin_views, selectors
-from settlements.models import Claim, Remittance, RemittanceEvent, SettlementRun
+from settlements.exports import remittances_csv_response
+from settlements.models import Claim, PayoutSubmission, ProcessorEvent, Remittance, RemittanceEvent, SettlementRun
 from worklogs import admin as worklogs_admin
 from worklogs.models import Worker, WorkLog
 from worklogs.selectors import worker_list
@@ -50,8 +51,8 @@ class WorkerAdmin(worklogs_admin.WorkerAdmin):
 
     def get_queryset(self, request):
         return worker_list().annotate(
-            amount_total=Coalesce(Sum("worklogs__amount"), ZERO, output_field=MONEY_OUTPUT),
-            remitted_total=Coalesce(Sum("worklogs__remitted_amount"), ZERO, output_field=MONEY_OUTPUT),
+            amount_total=Coalesce(MoneySum("worklogs__amount"), ZERO, output_field=MONEY_OUTPUT),
+            remitted_total=Coalesce(MoneySum("worklogs__remitted_amount"), ZERO, output_field=MONEY_OUTPUT),
         )
 
     @admin.display(description="amount", ordering="amount_total")
@@ -104,7 +105,7 @@ class WorkLogAdmin(worklogs_admin.WorkLogAdmin):
         rows = (
             Claim.objects.filter(worklog=obj)
             .values("remittance_id", "remittance__run_id", "remittance__period_end", "remittance__status")
-            .annotate(amount=Sum("amount"), items=Count("pk"))
+            .annotate(amount=MoneySum("amount"), items=Count("pk"))
             .order_by("remittance_id")
         )
         cells = [
@@ -217,7 +218,7 @@ class RemittanceAdmin(ImmutableAdmin):
         if cl is not None:
             rows = (
                 cl.queryset.values("currency", "status")
-                .annotate(n=Count("pk"), total=Sum("amount"))
+                .annotate(n=Count("pk"), total=MoneySum("amount"))
                 .order_by("currency", "status")
             )
             response.context_data["remittance_totals"] = [{**r, "total": format_money(r["total"])} for r in rows]
@@ -232,6 +233,15 @@ class SettlementRunAdmin(ImmutableAdmin):
     list_display = ["id", "period_end", "status", "created_at", "finished_at", "created_by", "remittances", "totals"]
     list_filter = ["status", "period_end"]
     readonly_fields = ["remittances", "totals"]
+    actions = ["export_remittances_csv"]
+
+    @admin.action(description="Download the remittances as CSV (bank file)", permissions=["view"])
+    def export_remittances_csv(self, request, queryset):
+        runs = list(queryset.order_by("pk")[:2])
+        if len(runs) != 1:
+            self.message_user(request, "Select exactly one run to export.", level=messages.WARNING)
+            return None
+        return remittances_csv_response(run=runs[0])
 
     def has_add_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("settlements.add_settlementrun")
@@ -265,7 +275,7 @@ class SettlementRunAdmin(ImmutableAdmin):
             rows = (
                 Remittance.objects.filter(run__in=runs)
                 .values("run_id", "currency")
-                .annotate(total=Sum("amount"))
+                .annotate(total=MoneySum("amount"))
                 .order_by("run_id", "currency")
             )
             for run in runs:
@@ -274,3 +284,26 @@ class SettlementRunAdmin(ImmutableAdmin):
             for row in rows:
                 by_pk[row["run_id"]]._totals[row["currency"]] = row["total"]
         return response
+
+
+# --- Payouts that left the building ----------------------------------------------------------
+
+
+@admin.register(PayoutSubmission)
+class PayoutSubmissionAdmin(ImmutableAdmin):
+    """The payout outbox: what was (or is still to be) submitted to the provider."""
+
+    list_display = ["id", "remittance", "gateway", "status", "attempts", "provider_reference", "last_error"]
+    list_filter = ["status", "gateway"]
+    search_fields = ["=remittance__id", "provider_reference", "idempotency_key"]
+    list_select_related = ["remittance"]
+
+
+@admin.register(ProcessorEvent)
+class ProcessorEventAdmin(ImmutableAdmin):
+    """Every signed provider event as received, with what it did."""
+
+    list_display = ["id", "event_id", "type", "remittance", "outcome", "received_at"]
+    list_filter = ["type", "outcome"]
+    search_fields = ["event_id", "=remittance__id"]
+    list_select_related = ["remittance"]

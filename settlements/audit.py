@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
 from ledger.models import AccountKind, Posting
-from ledger.money import cents_of_next_item, round_exact
+from ledger.money import MoneySum, cents_of_next_item, round_exact
 from ledger.selectors import party_ledger_view, trial_balance
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
@@ -65,12 +65,12 @@ def _audit_worklog_totals() -> tuple[int, list[Difference], dict[int, Decimal]]:
     by_items = {
         row["worklog_id"]: row
         for row in Item.objects.values("worklog_id")
-        .annotate(amount=Sum("amount"), exact_units=Sum("exact_units"), n=Count("pk"))
+        .annotate(amount=MoneySum("amount"), exact_units=Sum("exact_units"), n=Count("pk"))
         .order_by()
     }
     paid = {
         row["worklog_id"]: row
-        for row in _paid_items().values("worklog_id").annotate(amount=Sum("amount"), n=Count("pk")).order_by()
+        for row in _paid_items().values("worklog_id").annotate(amount=MoneySum("amount"), n=Count("pk")).order_by()
     }
     differences: list[Difference] = []
     earned_by_worker: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -137,7 +137,7 @@ def _audit_claims_and_remittances() -> list[Difference]:
         if worklog_id != item_worklog_id:
             differences.append(Difference("claim", pk, "worklog_id", worklog_id, item_worklog_id))
     claim_sums = (
-        Claim.objects.filter(remittance=OuterRef("pk")).order_by().values("remittance").annotate(t=Sum("amount"))
+        Claim.objects.filter(remittance=OuterRef("pk")).order_by().values("remittance").annotate(t=MoneySum("amount"))
     )
     remittances = Remittance.objects.annotate(claimed=Subquery(claim_sums.values("t"))).order_by("pk")
     for pk, amount, claimed in remittances.values_list("pk", "amount", "claimed").iterator(
@@ -163,7 +163,7 @@ def _remittance_totals_by_worker() -> dict[int, dict[str, Decimal]]:
     rows = (
         Remittance.objects.filter(status__in=LIVE_REMITTANCE_STATUSES)
         .values("worker_id", "status")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by()
     )
     for row in rows:
@@ -178,7 +178,7 @@ def _ledger_by_party() -> dict[int, dict[str, Decimal]]:
     rows = (
         Posting.objects.filter(account__party__isnull=False)
         .values("account__party", "account__kind")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by()
     )
     for row in rows:

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from ledger.models import AccountKind, Posting
-from ledger.money import CENT
+from ledger.money import CENT, MoneySum
 from settlements.selectors import eligible_totals_by_worker, workers_with_live_remittance
 from worklogs.models import Worker
 
@@ -38,14 +37,14 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
     )
     opening = ZERO
     if date_from is not None:
-        before = postings.filter(entry__created_at__lt=_day_start(date_from)).aggregate(t=Sum("amount"))["t"]
+        before = postings.filter(entry__created_at__lt=_day_start(date_from)).aggregate(t=MoneySum("amount"))["t"]
         opening = -(before or ZERO).quantize(CENT)
         postings = postings.filter(entry__created_at__gte=_day_start(date_from))
     if date_to is not None:
         postings = postings.filter(entry__created_at__lt=_day_start(date_to + timedelta(days=1)))
     rows = (
         postings.values("entry_id", "entry__created_at", "entry__cause", "entry__reference")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by("entry__created_at", "entry_id")
     )
     balance = opening

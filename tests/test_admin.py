@@ -34,6 +34,8 @@ FINANCE_PERMISSIONS = {
     "settlements.view_remittance",
     "settlements.change_remittance",
     "settlements.view_remittanceevent",
+    "settlements.view_payoutsubmission",
+    "settlements.view_processorevent",
     "ledger.view_account",
     "ledger.view_journalentry",
     "ledger.view_posting",
@@ -457,3 +459,21 @@ def test_a_staff_user_who_may_only_view_sees_no_money_actions(remittance, worklo
     assert client.get(reverse("admin:worklogs_segment_changelist")).context["action_form"] is None
     remittance.refresh_from_db()
     assert remittance.status == RemittanceStatus.PENDING
+
+
+def test_run_remittances_download_as_a_bank_csv_from_the_admin(finance, remittance):
+    response = finance.post(
+        reverse("admin:settlements_settlementrun_changelist"),
+        {"action": "export_remittances_csv", "_selected_action": [remittance.run_id]},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    assert f",{remittance.amount},{remittance.currency},PENDING,{remittance.pk}," in body
+    assert f"TOTAL,,,{remittance.amount},{remittance.currency}" in body
+
+
+def test_outbox_and_provider_events_are_read_only_in_the_admin(finance):
+    for name in ("payoutsubmission", "processorevent"):
+        assert finance.get(reverse(f"admin:settlements_{name}_changelist")).status_code == 200
+        assert finance.get(reverse(f"admin:settlements_{name}_add")).status_code == 403

@@ -21,6 +21,8 @@ FINANCE_PERMISSIONS = [
     ("settlements", "settlementrun", ["view", "add"]),  # add = start a run
     ("settlements", "remittance", ["view", "change"]),  # change = cancel, mark failed, mark paid
     ("settlements", "remittanceevent", ["view"]),
+    ("settlements", "payoutsubmission", ["view"]),  # the payout outbox
+    ("settlements", "processorevent", ["view"]),  # the provider's signed events
     ("ledger", "account", ["view"]),
     ("ledger", "journalentry", ["view"]),
     ("ledger", "posting", ["view"]),
