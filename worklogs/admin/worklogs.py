@@ -1,0 +1,149 @@
+"""Workers, tasks and worklogs: created and changed through the services."""
+
+from django.contrib import admin
+from django.urls import reverse
+
+from ledger.admin import (
+    ImmutableInline,
+)
+from ledger.money import format_money
+from worklogs import selectors, services
+from worklogs.admin.common import ServiceSaveAdmin
+from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog
+
+
+@admin.register(Worker)
+class WorkerAdmin(ServiceSaveAdmin):
+    list_display = ["id", "name", "email", "currency", "user", "external_id"]
+    list_filter = ["currency"]
+    search_fields = ["name", "email", "=external_id", "user__username"]
+    raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A worker's ledger accounts are opened in its currency, so it is fixed once created.
+        return ["currency", "external_id", "created_at"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        return ["name", "email", "currency", "user"] + (["external_id", "created_at"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:  # name, email and the login link carry no money
+            obj.save()
+            return
+        created = services.worker_create(
+            name=obj.name, email=obj.email, currency=obj.currency, user=obj.user, external_id=obj.external_id
+        )
+        obj.pk = created.pk
+
+
+@admin.register(Task)
+class TaskAdmin(ServiceSaveAdmin):
+    list_display = ["id", "title", "external_id", "created_at"]
+    search_fields = ["title", "=external_id"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        obj.pk = services.task_create(title=obj.title, external_id=obj.external_id or None).pk
+
+
+class RemittanceStatusFilter(admin.SimpleListFilter):
+    """The API's `remittanceStatus`, from the same query (`worklogs.selectors.REMITTED_Q`)."""
+
+    title = "remittance status"
+    parameter_name = "remittance_status"
+
+    def lookups(self, request, model_admin):
+        return [("REMITTED", "Remitted"), ("UNREMITTED", "Unremitted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "REMITTED":
+            return queryset.filter(selectors.REMITTED_Q)
+        if self.value() == "UNREMITTED":
+            return queryset.exclude(selectors.REMITTED_Q)
+        return queryset
+
+
+class SegmentInline(ImmutableInline):
+    model = Segment
+    fk_name = "worklog"
+    fields = ["started_at", "ended_at", "seconds", "hourly_rate", "earning", "status", "status_reason"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return selectors.segment_list()
+
+    @admin.display(description="amount")
+    def earning(self, obj):
+        return format_money(obj.earning_amount) if obj.earning_amount is not None else "—"
+
+
+class ItemInline(ImmutableInline):
+    model = Item
+    fields = ["id", "kind", "amount", "segment", "adjustment", "reverses", "work_date", "effective_date", "created_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+class AdjustmentInline(ImmutableInline):
+    model = Adjustment
+    fields = ["amount", "reason", "effective_date", "created_by", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(WorkLog)
+class WorkLogAdmin(ServiceSaveAdmin):
+    list_display = [
+        "id",
+        "worker",
+        "task",
+        "hourly_rate",
+        "currency",
+        "amount",
+        "remitted_amount",
+        "unremitted",
+        "remittance_status",
+    ]
+    list_filter = [RemittanceStatusFilter, "currency", ("worker", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["worker__name", "task__title", "=id", "=worker__id", "=external_id"]
+    list_select_related = ["worker", "task"]
+    raw_id_fields = ["worker", "task"]
+    money_fields = ["currency", "amount", "remitted_amount", "unremitted", "remittance_status"]
+    inlines = [SegmentInline, ItemInline, AdjustmentInline]
+
+    def get_queryset(self, request):
+        return selectors.worklog_list().select_related("worker", "task")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["worker", "task", "hourly_rate"]
+        return ["worker", "task", "hourly_rate", *self.money_fields, "external_id", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["worker", "task", *self.money_fields, "external_id", "created_at"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    @admin.display(description="unremitted")
+    def unremitted(self, obj):
+        return format_money(obj.unremitted_amount)
+
+    @admin.display(description="remittance status")
+    def remittance_status(self, obj):
+        return obj.remittance_status
+
+    def save_model(self, request, obj, form, change):
+        if change:  # only the rate is editable, and it applies to segments recorded afterwards
+            services.worklog_rate_change(worklog=obj, hourly_rate=form.cleaned_data["hourly_rate"])
+            return
+        obj.pk = services.worklog_create(worker=obj.worker, task=obj.task, hourly_rate=obj.hourly_rate).pk
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {}
+        if request.user.has_perm("worklogs.add_adjustment"):
+            extra["adjustment_add_url"] = reverse("admin:worklogs_adjustment_add") + f"?worklog={object_id}"
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
