@@ -229,18 +229,22 @@ def _path(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def last_page_query(client: Client, token: str, base: str) -> str:
-    """The path of the last page, found as a client would: from `count`, or by following `next`."""
+def last_page_query(client: Client, token: str, base: str, page_size: int = 100) -> str:
+    """The path of the last page, found as a client would: from `count` when `next` carries page
+    numbers, else by following `next` (keyset; 500 rows a hop) to the id before the last `page_size` rows."""
     body = json.loads(client.get(base, **_token_header(token)).content)
-    if "count" in body and "page=" not in (body.get("next") or "cursor="):
-        pages = max(1, -(-body["count"] // 100))
+    if "count" in body and "after=" not in (body.get("next") or ""):
+        pages = max(1, -(-body["count"] // page_size))
         return f"{base}&page={pages}"
-    url, hops = base, 0
-    while body.get("next") and hops < 10_000:
-        url = _path(body["next"])
+    ids: list[int] = []
+    url = base.replace(f"pageSize={page_size}", "pageSize=500")
+    while url:
         body = json.loads(client.get(url, **_token_header(token)).content)
-        hops += 1
-    return url
+        ids = (ids + [row["id"] for row in body["results"]])[-(page_size + 1) :]
+        url = _path(body["next"]) if body.get("next") else None
+    if len(ids) <= page_size:
+        return base
+    return f"{base}&after={ids[0]}"
 
 
 def time_requests(client: Client, token: str, url: str, repeat: int) -> dict:
