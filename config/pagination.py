@@ -1,9 +1,95 @@
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+MAX_ID = 2**63 - 1
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """`?page=` and `?pageSize=` (at most 500), answering `{count, next, previous, results}`."""
+    """Two ways through a list ordered by id, both answering `{next, previous, results}`:
+
+    - `?page=` (with `?pageSize=`, at most 500) as before, plus `count`: an OFFSET, so a deep page
+      costs as much as the rows before it;
+    - without `page`, keyset pages by id (`?after=<id>`, `?before=<id>`; `next` carries them): any
+      page, the first or the last of 200,000 rows, reads `pageSize` index entries. `count` only on
+      the first page (no cursor): counting is the one cost that grows with the list (API.md: "count
+      where it is cheap"), so a client pays it once, not on every page it follows.
+    A list not ordered by id alone always uses page numbers.
+    """
 
     page_size = 50
     page_size_query_param = "pageSize"
     max_page_size = 500
+    keyset_params = ("after", "before")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.keyset = self.page_query_param not in request.query_params and tuple(queryset.query.order_by) in (
+            ("pk",),
+            ("id",),
+        )
+        if not self.keyset:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        size = self.get_page_size(request)
+        after, before = (self._id_param(request, name) for name in self.keyset_params)
+        if before is not None:
+            rows = list(queryset.filter(pk__lt=before).order_by("-pk")[: size + 1])
+            self.has_before, self.has_after = len(rows) > size, True
+            rows = rows[:size][::-1]
+        else:
+            if after is not None:
+                queryset = queryset.filter(pk__gt=after)
+            rows = list(queryset[: size + 1])
+            self.has_before, self.has_after = after is not None, len(rows) > size
+            rows = rows[:size]
+        self.rows = rows
+        self.count = queryset.count() if after is None and before is None else None
+        return rows
+
+    def _id_param(self, request, name: str) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationError({name: ["Must be an id (a whole number)."]}) from None
+        if not 0 <= value <= MAX_ID:
+            raise ValidationError({name: ["Out of range."]})
+        return value
+
+    def _keyset_link(self, name: str, value: int) -> str:
+        url = self.request.build_absolute_uri()
+        for param in self.keyset_params:
+            url = remove_query_param(url, param)
+        return replace_query_param(url, name, value)
+
+    def get_paginated_response(self, data):
+        if not self.keyset:
+            return super().get_paginated_response(data)
+        next_link = self._keyset_link("after", self.rows[-1].pk) if self.rows and self.has_after else None
+        previous_link = self._keyset_link("before", self.rows[0].pk) if self.rows and self.has_before else None
+        body = {"count": self.count} if self.count is not None else {}
+        return Response({**body, "next": next_link, "previous": previous_link, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["required"] = ["results"]
+        response["properties"]["count"]["description"] = "With ?page=, and on the first keyset page."
+        return response
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            *(
+                {
+                    "name": name,
+                    "required": False,
+                    "in": "query",
+                    "description": f"Keyset page: the rows with an id {'above' if name == 'after' else 'below'} this.",
+                    "schema": {"type": "integer"},
+                }
+                for name in self.keyset_params
+            ),
+        ]
