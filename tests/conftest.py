@@ -33,3 +33,20 @@ def _audit_totals_after_test(request):
     if differences:
         lines = "\n".join(f"  {difference}" for difference in differences)
         pytest.fail(f"audit_totals found {len(differences)} difference(s) after this test:\n{lines}", pytrace=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (marked `postgres`) are deselected, not skipped, on another database.
+
+    They prove what only PostgreSQL has (row locks under real concurrency, triggers, exclusion
+    constraints); CI's PostgreSQL leg runs every one of them.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    selected = [item for item in items if item.get_closest_marker("postgres") is None]
+    deselected = [item for item in items if item.get_closest_marker("postgres") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
