@@ -173,7 +173,7 @@ SPECTACULAR_SETTINGS = {
 # How far in the future a segment may end (client clock skew), in seconds.
 SEGMENT_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("SEGMENT_MAX_CLOCK_SKEW_SECONDS", "300"))
 # Workers per settlement chunk: each chunk is one transaction, so this bounds lock time.
-SETTLEMENT_CHUNK_SIZE = int(os.environ.get("SETTLEMENT_CHUNK_SIZE", "500"))
+SETTLEMENT_CHUNK_SIZE = int(os.environ.get("SETTLEMENT_CHUNK_SIZE", "100"))
 
 LOGGING = {
     "version": 1,

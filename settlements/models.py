@@ -99,12 +99,25 @@ class Remittance(models.Model):
 
 
 class Claim(models.Model):
-    """An item taken into a remittance. Append-only: see the module docstring."""
+    """An item taken into a remittance. Append-only: see the module docstring.
 
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="claims")
+    The references carry no database foreign keys and no indexes of their own: a run writes
+    millions of claims, and three deferred FK checks per row cost more than the whole insert
+    (docs/PERFORMANCE.md). What those checks would prove holds anyway: claims are only written by
+    `settlements.services.runs._claim_items`, which joins the very items and remittances it
+    references; items, remittances and worklogs are never deleted (PostgreSQL triggers,
+    `on_delete=PROTECT` in Django); and `audit_totals` checks every claim against its item. The
+    unique (item, generation) index and the (remittance, worklog) index serve every lookup.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="claims", db_constraint=False, db_index=False)
     generation = models.PositiveSmallIntegerField()
-    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT, related_name="claims")
-    worklog = models.ForeignKey(WorkLog, on_delete=models.PROTECT, related_name="+")
+    remittance = models.ForeignKey(
+        Remittance, on_delete=models.PROTECT, related_name="claims", db_constraint=False, db_index=False
+    )
+    worklog = models.ForeignKey(
+        WorkLog, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     amount = MoneyField()
 
     class Meta:
