@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from djangorestframework_camel_case.util import camelize
 
 from settlements import services as settlement_services
 from tests.api_helpers import (
@@ -23,6 +24,7 @@ from tests.api_helpers import (
 from tests.factories import TaskFactory, WorkerFactory, WorkLogFactory
 from worklogs import services as worklog_services
 from worklogs.models import Task, WorkLog
+from worklogs.serializers import WorkLogSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,22 @@ def test_remittance_list_query_count_does_not_grow_with_rows(api, django_assert_
     results = response.json()["results"]
     assert len(results) == rows
     assert all(r["worklogs"] and r["worklogs"][0]["amount"] == "6.00" for r in results)
+
+
+def test_list_rows_are_exactly_the_worklog_serializers_representation(api):
+    """The list pages build their rows directly (for speed); they must match WorkLogSerializer."""
+    paid = new_worklog(api, rate="45.39")
+    record(api, paid["id"], ts("2024-10-07", "09:00"), 10)
+    pay(api, generate(api, "2024-10-31")["remittances"][0]["id"])
+    owing = new_worklog(api, rate="10.00")
+    adjustment(api, owing["id"], "-12.34")
+    new_worklog(api, rate="60.00")  # no items at all
+
+    listed = api.get("/list-all-worklogs", {"pageSize": 10}).json()["results"]
+    expected = [dict(camelize(WorkLogSerializer(w).data)) for w in WorkLog.objects.order_by("pk")]
+    assert listed == expected
+    assert [(r["amount"], r["remittedAmount"], r["remittanceStatus"]) for r in listed] == [
+        ("7.57", "7.57", "REMITTED"),
+        ("-12.34", "0.00", "UNREMITTED"),
+        ("0.00", "0.00", "UNREMITTED"),
+    ]

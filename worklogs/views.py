@@ -1,8 +1,10 @@
 """Thin DRF views: validate with a serializer, call one service or selector, serialize."""
 
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.idempotency import idempotent
@@ -26,6 +28,7 @@ from worklogs.serializers import (
     WorkLogCreateSerializer,
     WorkLogRateSerializer,
     WorkLogSerializer,
+    worklog_rows,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -69,8 +72,24 @@ class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Lis
         return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
+class WorkLogListMixin:
+    """A worklog list page as `worklog_rows` builds it: already camelCase, so rendered as it is."""
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action != "list":
+            return renderers
+        return [JSONRenderer() if isinstance(r, CamelCaseJSONRenderer) else r for r in renderers]
+
+    @extend_schema(responses={200: WorkLogSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(worklog_rows(page))
+
+
 class WorkLogViewSet(
     WorkLogCSVExportMixin,
+    WorkLogListMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
@@ -182,7 +201,7 @@ class AdjustmentViewSet(
         return idempotent(request, record)
 
 
-class ListAllWorklogsView(WorkLogCSVExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ListAllWorklogsView(WorkLogCSVExportMixin, WorkLogListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """`GET /list-all-worklogs?remittanceStatus=REMITTED|UNREMITTED` (also workerId, taskId; `format=csv`)."""
 
     serializer_class = WorkLogSerializer
