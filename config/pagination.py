@@ -12,9 +12,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
     - `?page=` (with `?pageSize=`, at most 500) as before, plus `count`: an OFFSET, so a deep page
       costs as much as the rows before it;
     - without `page`, keyset pages by id (`?after=<id>`, `?before=<id>`; `next` carries them): any
-      page, the first or the last of 200,000 rows, reads `pageSize` index entries. No `count`:
-      counting is the one cost that grows with the list (API.md: "count where it is cheap"; 60 ms
-      for 200,000 worklogs against ~5 ms for the page itself). Ask for `?page=` to get it.
+      page, the first or the last of 200,000 rows, reads `pageSize` index entries. `count` only when
+      the whole list fits on the page, where it is free: counting is the one cost that grows with
+      the list (API.md: "count where it is cheap"; 60 ms for 200,000 worklogs against ~5 ms for
+      the page itself). Ask for `?page=` to get it.
     A list not ordered by id alone always uses page numbers.
     """
 
@@ -69,12 +70,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return super().get_paginated_response(data)
         next_link = self._keyset_link("after", self.rows[-1].pk) if self.rows and self.has_after else None
         previous_link = self._keyset_link("before", self.rows[0].pk) if self.rows and self.has_before else None
-        return Response({"next": next_link, "previous": previous_link, "results": data})
+        # A list that fits on one page is counted for free; a longer one is not counted at all.
+        body = {"count": len(self.rows)} if not (self.has_after or self.has_before) else {}
+        return Response({**body, "next": next_link, "previous": previous_link, "results": data})
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["required"] = ["results"]
-        response["properties"]["count"]["description"] = "With ?page= only."
+        response["properties"]["count"]["description"] = "With ?page=, or when the whole list fits on one page."
         return response
 
     def get_schema_operation_parameters(self, view):

@@ -24,7 +24,7 @@ def test_following_next_visits_every_worklog_once_in_id_order(api, worklogs):
     seen, params = [], {"pageSize": 2}
     while True:
         body = api.get(LIST_ALL, params).json()
-        # Never counted: every keyset page costs the same whatever the list's length or its depth.
+        # Not counted when the list spans pages: each page costs the same whatever the list's length.
         assert "count" not in body
         seen += [row["id"] for row in body["results"]]
         if not body["next"]:
@@ -61,3 +61,10 @@ def test_a_bad_cursor_is_400(api, worklogs, value):
     response = api.get(LIST_ALL, {"after": value})
     assert response.status_code == 400
     assert "after" in response.json()
+
+
+def test_a_list_that_fits_on_one_page_is_counted(api, worklogs):
+    body = api.get(LIST_ALL, {"pageSize": 5}).json()
+    assert body["count"] == 5
+    assert (body["next"], body["previous"]) == (None, None)
+    assert "count" not in api.get(LIST_ALL, {"pageSize": 4}).json()
