@@ -6,6 +6,11 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 MAX_ID = 2**63 - 1
 
 
+def _row_id(row) -> int:
+    """A page row's id: a model instance, or a `values_list` row whose first column is the id."""
+    return row[0] if isinstance(row, tuple) else row.pk
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Two ways through a list ordered by id, both answering `{next, previous, results}`:
 
@@ -68,8 +73,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_paginated_response(self, data):
         if not self.keyset:
             return super().get_paginated_response(data)
-        next_link = self._keyset_link("after", self.rows[-1].pk) if self.rows and self.has_after else None
-        previous_link = self._keyset_link("before", self.rows[0].pk) if self.rows and self.has_before else None
+        next_link = self._keyset_link("after", _row_id(self.rows[-1])) if self.rows and self.has_after else None
+        previous_link = self._keyset_link("before", _row_id(self.rows[0])) if self.rows and self.has_before else None
         # A list that fits on one page is counted for free; a longer one is not counted at all.
         body = {"count": len(self.rows)} if not (self.has_after or self.has_before) else {}
         return Response({**body, "next": next_link, "previous": previous_link, "results": data})

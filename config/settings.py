@@ -128,7 +128,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with a WWW-Authenticate header, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsFinanceStaff"],
@@ -174,6 +174,8 @@ SPECTACULAR_SETTINGS = {
 SEGMENT_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("SEGMENT_MAX_CLOCK_SKEW_SECONDS", "300"))
 # Workers per settlement chunk: each chunk is one transaction, so this bounds lock time.
 SETTLEMENT_CHUNK_SIZE = int(os.environ.get("SETTLEMENT_CHUNK_SIZE", "100"))
+# Chunks settled at once on PostgreSQL, each in its own connection (SQLite: always one at a time).
+SETTLEMENT_PARALLELISM = int(os.environ.get("SETTLEMENT_PARALLELISM", "2"))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from worklogs import selectors, services
 from worklogs.exports import WorkLogCSVExportMixin
 from worklogs.filters import SegmentFilter, WorkerFilter, WorkLogFilter
 from worklogs.serializers import (
+    WORKLOG_ROW_COLUMNS,
     AdjustmentCreateSerializer,
     AdjustmentSerializer,
     ReasonSerializer,
@@ -83,8 +84,8 @@ class WorkLogListMixin:
 
     @extend_schema(responses={200: WorkLogSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(worklog_rows(page))
+        rows = self.filter_queryset(self.get_queryset()).values_list(*WORKLOG_ROW_COLUMNS)
+        return self.get_paginated_response(worklog_rows(self.paginate_queryset(rows)))
 
 
 class WorkLogViewSet(

@@ -6,8 +6,10 @@ than its chunk takes; every write of a chunk is set-based (aggregates, bulk inse
 INSERT ... SELECT for the claims), never a loop over items.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import date
+from itertools import islice
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -65,16 +67,12 @@ def settlement_run_execute(
     """Execute (or finish, after a crash) a run. Safe to call again: settled workers are skipped."""
     candidates = _candidate_workers(worker_ids)
     chunk_size = max(1, settings.SETTLEMENT_CHUNK_SIZE)
+    chunks = [candidates[start : start + chunk_size] for start in range(0, len(candidates), chunk_size)]
     SettlementRun.objects.filter(pk=run.pk).update(
         status=RunStatus.RUNNING, workers_total=len(candidates), workers_done=0
     )
-    done = 0
     try:
-        for start in range(0, len(candidates), chunk_size):
-            chunk = candidates[start : start + chunk_size]
-            _settle_chunk(run=run, worker_ids=chunk)
-            done += len(chunk)
-            SettlementRun.objects.filter(pk=run.pk).update(workers_done=done)
+        for done in _settle_chunks(run=run, chunks=chunks):
             if progress:
                 progress(done, len(candidates))
     except Exception as exc:
@@ -83,6 +81,62 @@ def settlement_run_execute(
     SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED, finished_at=timezone.now())
     run.refresh_from_db()
     return run
+
+
+def _parallelism(chunks: list[list[int]]) -> int:
+    """How many chunks to settle at once: `SETTLEMENT_PARALLELISM` on PostgreSQL, else one.
+
+    Chunks hold disjoint workers, and every lock, claim and ledger account of a chunk belongs to its
+    workers, so two chunks never wait for each other; each runs in its own thread and connection, so
+    PostgreSQL works on as many cores. SQLite has one writer at a time, and a caller inside a
+    transaction (a test, an outer atomic block) must see its own uncommitted rows: both settle
+    chunk after chunk in the calling connection.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, min(settings.SETTLEMENT_PARALLELISM, len(chunks)))
+
+
+def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[int]:
+    """Settle every chunk, yielding the number of workers done after each one commits.
+
+    On the first failure no further chunk starts; chunks already committed stay (a re-run or
+    resume skips their workers), and the error is raised once the chunks in flight have finished.
+    """
+    done = 0
+    parallelism = _parallelism(chunks)
+    if parallelism == 1:
+        for chunk in chunks:
+            _settle_chunk(run=run, worker_ids=chunk)
+            done += len(chunk)
+            SettlementRun.objects.filter(pk=run.pk).update(workers_done=done)
+            yield done
+        return
+
+    def settle(chunk: list[int]) -> int:
+        try:
+            _settle_chunk(run=run, worker_ids=chunk)
+            SettlementRun.objects.filter(pk=run.pk).update(workers_done=F("workers_done") + len(chunk))
+            return len(chunk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    pending = iter(chunks)
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="settle") as pool:
+        in_flight = {pool.submit(settle, chunk) for chunk in islice(pending, parallelism)}
+        failure: BaseException | None = None
+        while in_flight:
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                    continue
+                done += future.result()
+                yield done
+            if failure is None:
+                in_flight |= {pool.submit(settle, chunk) for chunk in islice(pending, len(finished))}
+    if failure is not None:
+        raise failure
 
 
 @transaction.atomic

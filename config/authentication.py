@@ -1,0 +1,30 @@
+"""Token authentication that also answers "is this finance staff?" in the same query.
+
+Every API request asks both (DRF's token lookup, then `config.permissions.is_finance`); one query
+instead of two is a measurable share of a list page (docs/PERFORMANCE.md).
+"""
+
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from config.permissions import FINANCE_GROUP
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate_credentials(self, key):
+        in_finance = Group.objects.filter(name=FINANCE_GROUP, user=OuterRef("user_id"))
+        token = (
+            self.get_model()
+            .objects.select_related("user")
+            .annotate(user_in_finance=Exists(in_finance))
+            .filter(key=key)
+            .first()
+        )
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token.user._is_finance = token.user_in_finance  # read by config.permissions.is_finance
+        return (token.user, token)
