@@ -19,7 +19,15 @@ from rest_framework.test import APIClient
 
 from ledger.errors import Conflict
 from settlements import services as settlement_services
-from settlements.models import LIVE_REMITTANCE_STATUSES, Claim, Remittance, RemittanceStatus
+from settlements.models import (
+    LIVE_REMITTANCE_STATUSES,
+    Claim,
+    Remittance,
+    RemittanceStatus,
+    RunStatus,
+    SettlementRun,
+)
+from settlements.services import runs
 from tests.factories import FinanceUserFactory, TaskFactory, WorkerFactory, WorkLogFactory
 from worklogs import services as worklog_services
 from worklogs.models import Adjustment, Item, Segment
@@ -129,6 +137,7 @@ def test_concurrent_generate_over_http_answers_201_or_409_and_pays_once():
 
 def test_segment_recorded_during_a_run_is_paid_exactly_once(settings):
     settings.SETTLEMENT_CHUNK_SIZE = 1  # one transaction per worker: the run is interleavable
+    settings.SETTLEMENT_PARALLELISM = 1  # chunk after chunk, so "settled before" is well defined
     worklogs = [WorkLogFactory(hourly_rate=Decimal("60.00")) for _ in range(8)]
     for worklog in worklogs:
         _record(worklog, 1, 9)
@@ -267,3 +276,64 @@ def test_concurrent_segment_posts_with_one_idempotency_key_create_once():
     assert Segment.objects.filter(worklog=worklog).count() == 1
     assert [status for status, _ in answers] == [201] * THREADS, answers
     assert {answer["amount"] for _, answer in answers} == {"7.57"}
+
+
+def _workers_with_one_segment_each(count: int) -> list:
+    worklogs = [WorkLogFactory(hourly_rate=Decimal("45.39")) for _ in range(count)]
+    for i, worklog in enumerate(worklogs):
+        _record(worklog, 1 + i, 9, minutes=10 * (i + 1))
+    return worklogs
+
+
+def test_a_run_settles_its_chunks_in_parallel_threads_and_pays_each_worker_once(settings, monkeypatch):
+    settings.SETTLEMENT_CHUNK_SIZE = 1
+    settings.SETTLEMENT_PARALLELISM = 3
+    worklogs = _workers_with_one_segment_each(7)
+    real, chunk_threads, progress = runs._settle_chunk, set(), []
+
+    def spy(**kwargs):
+        chunk_threads.add(threading.current_thread().name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(runs, "_settle_chunk", spy)
+    run = settlement_services.settlement_generate(period_end=OCT, progress=lambda done, total: progress.append(done))
+
+    assert all(name.startswith("settle") for name in chunk_threads), chunk_threads  # never the caller's thread
+    assert progress == [1, 2, 3, 4, 5, 6, 7]
+    run.refresh_from_db()
+    assert (run.status, run.workers_total, run.workers_done) == (RunStatus.COMPLETED, 7, 7)
+    paid = {r.worker_id: r.amount for r in run.remittances.all()}
+    # 10, 20, ... 70 minutes at 45.39/h, each rounded once: 7.565 -> 7.57, 15.13, 22.695 -> 22.70, ...
+    assert [paid[w.worker_id] for w in worklogs] == [
+        Decimal(x) for x in ("7.57", "15.13", "22.70", "30.26", "37.83", "45.39", "52.96")
+    ]
+    _assert_every_item_paid_exactly_once()
+
+
+def test_a_parallel_run_whose_chunk_fails_is_failed_and_a_resume_pays_nobody_twice(settings, monkeypatch):
+    settings.SETTLEMENT_CHUNK_SIZE = 1
+    settings.SETTLEMENT_PARALLELISM = 2
+    worklogs = _workers_with_one_segment_each(6)
+    doomed = worklogs[2].worker_id
+    real = runs._settle_chunk
+
+    def dying(**kwargs):
+        if kwargs["worker_ids"] == [doomed]:
+            raise RuntimeError("connection lost")
+        return real(**kwargs)
+
+    monkeypatch.setattr(runs, "_settle_chunk", dying)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        settlement_services.settlement_generate(period_end=OCT)
+    run = SettlementRun.objects.get()
+    assert (run.status, run.error) == (RunStatus.FAILED, "connection lost")
+    settled_before = set(Remittance.objects.values_list("worker_id", flat=True))
+    assert doomed not in settled_before
+    assert run.workers_done == len(settled_before)
+
+    monkeypatch.setattr(runs, "_settle_chunk", real)
+    resumed = settlement_services.settlement_run_execute(run=run)
+
+    assert (resumed.status, resumed.workers_done) == (RunStatus.COMPLETED, 6)
+    assert Counter(Remittance.objects.values_list("worker_id", flat=True)) == {w.worker_id: 1 for w in worklogs}
+    _assert_every_item_paid_exactly_once()

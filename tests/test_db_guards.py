@@ -62,6 +62,35 @@ def test_database_refuses_a_second_claim_of_an_item_at_the_same_generation(paid_
     assert Claim.objects.filter(item=claim.item).count() == 1
 
 
+def _claim_again(claim: Claim, *, generation: int) -> None:
+    Claim.objects.create(
+        item=claim.item, generation=generation, remittance=claim.remittance, worklog=claim.worklog, amount=claim.amount
+    )
+
+
+@postgres_only
+def test_database_refuses_a_claim_at_the_next_generation_while_the_item_is_in_a_live_remittance(paid_history):
+    claim = paid_history["claim"]  # generation 1, in a PAID remittance
+    for generation in (claim.generation + 1, claim.generation + 5):
+        with pytest.raises(IntegrityError, match="is live or missing"), transaction.atomic():
+            _claim_again(claim, generation=generation)
+    assert Claim.objects.filter(item=claim.item).count() == 1
+
+
+@postgres_only
+def test_database_accepts_the_next_generation_only_once_the_previous_remittance_died():
+    worklog = WorkLogFactory(hourly_rate=Decimal("45.39"))
+    worklog_services.segment_record(worklog=worklog, started_at=START, ended_at=START + timedelta(hours=1))
+    remittance = settlement_services.settlement_generate(period_end=OCT).remittances.get()
+    claim = Claim.objects.get(remittance=remittance)
+    settlement_services.remittance_mark_failed(remittance=remittance, reason="bank rejected it")
+    with pytest.raises(IntegrityError, match="is live or missing"), transaction.atomic():
+        _claim_again(claim, generation=claim.generation + 2)  # skipping a generation proves nothing died
+    # The next run re-claims the released item at generation 2, through the same trigger.
+    again = settlement_services.settlement_generate(period_end=OCT).remittances.get()
+    assert (again.amount, Claim.objects.get(remittance=again).generation) == (Decimal("45.39"), 2)
+
+
 def test_database_refuses_a_second_live_remittance_for_a_worker_and_period(paid_history):
     paid = paid_history["remittance"]
     run = SettlementRun.objects.create(period_end=OCT)

@@ -44,6 +44,10 @@ TRIGGER_FUNCTIONS = {
         "never deleted; amount, worker, period_end, run and currency never change; status only moves "
         "forward (PENDING -> PROCESSING|PAID|FAILED|CANCELLED, PROCESSING -> PAID|FAILED)"
     ),
+    "settlements_claim_after_dead_claim": (
+        "a claim at generation N+1 needs the item's claim at generation N in a FAILED or CANCELLED "
+        "remittance: with unique (item, generation), an item is in at most one live remittance"
+    ),
 }
 
 LOOKUP_SQL = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "regex": "~"}
