@@ -1,7 +1,7 @@
 """Thin views for runs, remittances and balances."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +23,29 @@ from settlements.serializers import (
 )
 from worklogs.selectors import worker_list
 from worklogs.views import IDEMPOTENCY_HEADER
+
+
+# The remittance state machine (API.md, extended for a payout provider), stated once for the schema.
+STATE_MACHINE = (
+    "Remittance statuses: PENDING -> PROCESSING (submitted to the payout provider) -> PAID | FAILED; "
+    "PENDING -> PAID | FAILED | CANCELLED. PAID, FAILED and CANCELLED are final. FAILED and CANCELLED "
+    "release the remittance's items: the next run pays them again. Any other transition is 409 "
+    "(`illegal_transition`) and changes nothing."
+)
+
+
+def _transition_schema(*, summary: str, allowed_from: str, request, extra_409: str = ""):
+    return extend_schema(
+        summary=summary,
+        description=f"Allowed from {allowed_from}. {STATE_MACHINE}{extra_409}",
+        request=request,
+        responses={
+            200: RemittanceSerializer,
+            400: OpenApiResponse(description="Malformed body (for example an empty reason); nothing written."),
+            404: OpenApiResponse(description="No such remittance."),
+            409: OpenApiResponse(description="Not allowed from the remittance's current status; nothing written."),
+        },
+    )
 
 
 def run_representation(run) -> dict:
@@ -98,7 +121,11 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def _answer(self, remittance) -> Response:
         return Response(self.get_serializer(remittance).data)
 
-    @extend_schema(request=MarkPaidSerializer, responses={200: RemittanceSerializer})
+    @_transition_schema(
+        summary="Mark a remittance PAID (the money reached the worker)",
+        allowed_from="PENDING or PROCESSING",
+        request=MarkPaidSerializer,
+    )
     @action(detail=True, methods=["post"], url_path="mark-paid", permission_classes=[IsFinanceStaff])
     def mark_paid(self, request, pk=None):
         serializer = MarkPaidSerializer(data=request.data)
@@ -108,7 +135,11 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
         )
         return self._answer(remittance)
 
-    @extend_schema(request=ReasonSerializer, responses={200: RemittanceSerializer})
+    @_transition_schema(
+        summary="Mark a remittance FAILED and release its items to the next run",
+        allowed_from="PENDING or PROCESSING",
+        request=ReasonSerializer,
+    )
     @action(detail=True, methods=["post"], url_path="mark-failed", permission_classes=[IsFinanceStaff])
     def mark_failed(self, request, pk=None):
         serializer = ReasonSerializer(data=request.data)
@@ -118,7 +149,15 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
         )
         return self._answer(remittance)
 
-    @extend_schema(request=ReasonSerializer, responses={200: RemittanceSerializer})
+    @_transition_schema(
+        summary="Cancel a remittance before it is submitted, releasing its items to the next run",
+        allowed_from="PENDING only (a PROCESSING remittance is with the provider and can no longer be cancelled)",
+        request=ReasonSerializer,
+        extra_409=(
+            " A PENDING remittance whose submission to the provider is in doubt (a crash mid-call) is 409 "
+            "`payout_in_doubt` until `manage.py submit_payouts` has settled it."
+        ),
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def cancel(self, request, pk=None):
         serializer = ReasonSerializer(data=request.data)

@@ -152,3 +152,17 @@ def test_list_filters_by_worker_status_and_period(api, pending):
 def test_unknown_remittance_is_404(api):
     assert api.get("/api/remittances/987654/").status_code == 404
     assert remittance_action(api, 987654, "mark-paid").status_code == 404
+
+
+def test_openapi_schema_documents_the_remittance_state_machine_and_its_409s(anon_client):
+    schema = anon_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for action, allowed in (("mark-paid", "PENDING or PROCESSING"), ("mark-failed", "PENDING or PROCESSING")):
+        operation = schema["paths"][f"/api/remittances/{{id}}/{action}/"]["post"]
+        assert f"Allowed from {allowed}." in operation["description"]
+        assert "PENDING -> PROCESSING" in operation["description"]
+        assert {"200", "400", "404", "409"} <= set(operation["responses"])
+    cancel = schema["paths"]["/api/remittances/{id}/cancel/"]["post"]
+    assert "PENDING only" in cancel["description"] and "payout_in_doubt" in cancel["description"]
+    assert "409" in cancel["responses"]
+    status_enum = schema["components"]["schemas"]["RemittanceStatusEnum"]["enum"]
+    assert status_enum == ["PENDING", "PROCESSING", "PAID", "FAILED", "CANCELLED"]
