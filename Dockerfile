@@ -9,7 +9,7 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 WORKDIR /app
 
-# Same install as the Makefile, runtime set only (requirements-dev.txt adds test and lint tools).
+# Same install as the Makefile's first file (requirements-dev.txt adds the browser test and lint tools).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 

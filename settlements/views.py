@@ -24,7 +24,6 @@ from settlements.serializers import (
 from worklogs.selectors import worker_list
 from worklogs.views import IDEMPOTENCY_HEADER
 
-
 # The remittance state machine (API.md, extended for a payout provider), stated once for the schema.
 STATE_MACHINE = (
     "Remittance statuses: PENDING -> PROCESSING (submitted to the payout provider) -> PAID | FAILED; "
