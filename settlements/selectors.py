@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ledger.money import CENT, MoneySum
@@ -132,3 +132,22 @@ def run_totals(run: SettlementRun) -> dict[str, Decimal]:
 
 def run_list() -> QuerySet[SettlementRun]:
     return SettlementRun.objects.order_by("pk")
+
+
+def run_list_with_counts() -> QuerySet[SettlementRun]:
+    """Runs by id, each with `remittance_total`: the page query of the runs list."""
+    return run_list().annotate(remittance_total=Count("remittances"))
+
+
+def runs_totals(*, run_ids) -> dict[int, dict[str, Decimal]]:
+    """{run id: {currency: total}} for a whole page of runs in one query."""
+    totals: dict[int, dict[str, Decimal]] = {run_id: {} for run_id in run_ids}
+    rows = (
+        Remittance.objects.filter(run_id__in=list(run_ids))
+        .values("run_id", "currency")
+        .annotate(total=MoneySum("amount"))
+        .order_by("run_id", "currency")
+    )
+    for row in rows:
+        totals[row["run_id"]][row["currency"]] = row["total"]
+    return totals

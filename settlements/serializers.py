@@ -74,6 +74,34 @@ class SettlementRunSerializer(serializers.ModelSerializer):
         return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data
 
 
+class SettlementRunListSerializer(serializers.ModelSerializer):
+    """A run in a list: its count and totals, without its remittances (`/api/remittances/?runId=`).
+
+    A payroll run holds one remittance per worker (10,000 of them): embedding them in every row of
+    a list would make a page cost as much as its runs' remittances.
+    """
+
+    remittance_count = serializers.IntegerField(source="remittance_total", read_only=True)
+    totals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SettlementRun
+        fields = [
+            "id",
+            "period_end",
+            "status",
+            "created_at",
+            "finished_at",
+            "workers_total",
+            "workers_done",
+            "remittance_count",
+            "totals",
+        ]
+
+    def get_totals(self, run) -> dict[str, str]:
+        return {currency: f"{total:.2f}" for currency, total in self.context["totals"][run.pk].items()}
+
+
 class GenerateSerializer(serializers.Serializer):
     period_end = serializers.DateField(required=False, allow_null=True, default=None)
 

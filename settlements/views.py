@@ -19,6 +19,7 @@ from settlements.serializers import (
     MarkPaidSerializer,
     ReasonSerializer,
     RemittanceSerializer,
+    SettlementRunListSerializer,
     SettlementRunSerializer,
 )
 from worklogs.selectors import worker_list
@@ -94,9 +95,11 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
     def retrieve(self, request, *args, **kwargs):
         return Response(run_representation(self.get_object()))
 
+    @extend_schema(responses={200: SettlementRunListSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([run_representation(run) for run in page])
+        page = self.paginate_queryset(selectors.run_list_with_counts())
+        context = {"totals": selectors.runs_totals(run_ids=[run.pk for run in page])}
+        return self.get_paginated_response(SettlementRunListSerializer(page, many=True, context=context).data)
 
 
 class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

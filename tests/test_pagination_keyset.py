@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from config.pagination import PageNumberPagination
 from tests.factories import WorkLogFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +25,7 @@ def test_following_next_visits_every_worklog_once_in_id_order(api, worklogs):
     seen, params = [], {"pageSize": 2}
     while True:
         body = api.get(LIST_ALL, params).json()
-        # Not counted when the list spans pages: each page costs the same whatever the list's length.
-        assert "count" not in body
+        assert body["count"] == 5  # the filtered list's length on every page, not the page's
         seen += [row["id"] for row in body["results"]]
         if not body["next"]:
             break
@@ -67,4 +67,14 @@ def test_a_list_that_fits_on_one_page_is_counted(api, worklogs):
     body = api.get(LIST_ALL, {"pageSize": 5}).json()
     assert body["count"] == 5
     assert (body["next"], body["previous"]) == (None, None)
-    assert "count" not in api.get(LIST_ALL, {"pageSize": 4}).json()
+    assert api.get(LIST_ALL, {"pageSize": 4}).json()["count"] == 5
+
+
+def test_a_list_longer_than_the_count_cap_is_not_counted_on_keyset_pages(api, worklogs, monkeypatch):
+    monkeypatch.setattr(PageNumberPagination, "COUNT_CAP", 4)
+    assert "count" not in api.get(LIST_ALL, {"pageSize": 2}).json()
+    assert "count" not in api.get(LIST_ALL, {"pageSize": 2, "after": worklogs[1]}).json()
+    assert api.get(LIST_ALL, {"pageSize": 2, "remittanceStatus": "UNREMITTED", "workerId": 1}).json()["count"] <= 1
+    assert api.get(LIST_ALL, {"pageSize": 2, "page": 1}).json()["count"] == 5  # page numbers always count
+    monkeypatch.setattr(PageNumberPagination, "COUNT_CAP", 5)
+    assert api.get(LIST_ALL, {"pageSize": 2, "after": worklogs[3]}).json()["count"] == 5

@@ -166,3 +166,28 @@ def test_openapi_schema_documents_the_remittance_state_machine_and_its_409s(anon
     assert "409" in cancel["responses"]
     status_enum = schema["components"]["schemas"]["RemittanceStatusEnum"]["enum"]
     assert status_enum == ["PENDING", "PROCESSING", "PAID", "FAILED", "CANCELLED"]
+
+
+def test_runs_list_shows_each_runs_count_and_totals_per_currency_without_embedding_remittances(api):
+    usd = new_worklog(api, rate="45.39")
+    eur = new_worklog(api, rate="10.00", currency="EUR")
+    record(api, usd["id"], ts("2024-10-03"), 10)  # 7.57
+    record(api, eur["id"], ts("2024-10-03"), 20)  # 3.33
+    october = generate(api, OCT)
+    record(api, usd["id"], ts("2024-11-04"), 60)  # 45.39
+    november = generate(api, "2024-11-30")
+    empty = generate(api, "2024-11-30")  # everyone already has November's payout
+
+    body = api.get("/api/settlement-runs/").json()
+
+    rows = {row["id"]: row for row in body["results"]}
+    assert [row["id"] for row in body["results"]] == [october["id"], november["id"], empty["id"]]
+    assert (rows[october["id"]]["remittanceCount"], rows[october["id"]]["totals"]) == (
+        2,
+        {"EUR": "3.33", "USD": "7.57"},
+    )
+    assert (rows[november["id"]]["remittanceCount"], rows[november["id"]]["totals"]) == (1, {"USD": "45.39"})
+    assert (rows[empty["id"]]["remittanceCount"], rows[empty["id"]]["totals"]) == (0, {})
+    assert all("remittances" not in row for row in body["results"])
+    detail = api.get(f"/api/settlement-runs/{october['id']}/").json()
+    assert detail["totals"] == {"EUR": "3.33", "USD": "7.57"} and len(detail["remittances"]) == 2
