@@ -282,3 +282,33 @@ def test_segments_of_a_worklog_are_listed_in_id_order(api):
     response = api.get(f"/api/worklogs/{wl['id']}/segments/")
     assert response.status_code == 200
     assert [s["id"] for s in response.json()["results"]] == sorted(ids)
+
+
+# --- Order of answers on segment actions: 404, then 409 (state), then 400 (body) ----------------
+
+
+@pytest.mark.parametrize("action", ["dispute", "resolve", "remove", "adjust"])
+@pytest.mark.parametrize("body", [{}, {"resolution": "MAYBE", "startedAt": "yesterday"}], ids=["empty", "malformed"])
+def test_an_action_on_a_removed_segment_is_409_whatever_the_body_and_writes_nothing(api, action, body):
+    wl = new_worklog(api, rate="10.00")
+    segment = record(api, wl["id"], ts("2024-10-01"), 30)
+    remove(api, segment["id"])
+    before = _counts()
+    response = segment_action(api, segment["id"], action, body)
+    assert response.status_code == 409, response.content
+    assert _counts() == before
+    assert get_segment(api, segment["id"])["status"] == "REMOVED"
+
+
+@pytest.mark.parametrize("action", ["dispute", "resolve", "remove", "adjust"])
+def test_an_action_on_an_unknown_segment_is_404_even_with_a_bad_body(api, action):
+    assert segment_action(api, 99_999_999, action, {}).status_code == 404
+
+
+def test_a_bad_body_on_an_allowed_action_is_still_400(api):
+    wl = new_worklog(api, rate="10.00")
+    segment = record(api, wl["id"], ts("2024-10-01"), 30)
+    dispute(api, segment["id"])
+    assert segment_action(api, segment["id"], "resolve", {}).status_code == 400
+    assert segment_action(api, segment["id"], "adjust", {"startedAt": "yesterday"}).status_code == 400
+    assert get_segment(api, segment["id"])["status"] == "DISPUTED"

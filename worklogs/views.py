@@ -155,30 +155,35 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
     def _answer(self, segment, code=status.HTTP_200_OK) -> Response:
         return Response(SegmentSerializer(selectors.segment_list().get(pk=segment.pk)).data, status=code)
 
+    def _acting_on(self, action: str, serializer_class, request) -> tuple:
+        """The segment (404 if unknown or not yours), then its state (409), then the body (400)."""
+        segment = self.get_object()
+        services.segment_check_action(segment=segment, action=action)
+        return segment, _valid(serializer_class, request)
+
     @extend_schema(request=ReasonSerializer, responses={200: SegmentSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def dispute(self, request, pk=None):
-        data = _valid(ReasonSerializer, request)
-        return self._answer(services.segment_dispute(segment=self.get_object(), **data))
+        segment, data = self._acting_on("dispute", ReasonSerializer, request)
+        return self._answer(services.segment_dispute(segment=segment, **data))
 
     @extend_schema(request=SegmentResolveSerializer, responses={200: SegmentSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def resolve(self, request, pk=None):
-        data = _valid(SegmentResolveSerializer, request)
-        return self._answer(services.segment_resolve(segment=self.get_object(), **data))
+        segment, data = self._acting_on("resolve", SegmentResolveSerializer, request)
+        return self._answer(services.segment_resolve(segment=segment, **data))
 
     @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def remove(self, request, pk=None):
-        data = _valid(SegmentRemoveSerializer, request)
-        return self._answer(services.segment_remove(segment=self.get_object(), **data))
+        segment, data = self._acting_on("remove", SegmentRemoveSerializer, request)
+        return self._answer(services.segment_remove(segment=segment, **data))
 
     @extend_schema(request=SegmentAdjustSerializer, responses={201: SegmentSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def adjust(self, request, pk=None):
-        data = _valid(SegmentAdjustSerializer, request)
-        replacement = services.segment_adjust(segment=self.get_object(), **data)
-        return self._answer(replacement, status.HTTP_201_CREATED)
+        segment, data = self._acting_on("adjust", SegmentAdjustSerializer, request)
+        return self._answer(services.segment_adjust(segment=segment, **data), status.HTTP_201_CREATED)
 
 
 class AdjustmentViewSet(

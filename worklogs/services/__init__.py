@@ -9,6 +9,7 @@ round(total before), in creation order" hold.
 from worklogs.services.adjustments import adjustment_record
 from worklogs.services.segments import (
     segment_adjust,
+    segment_check_action,
     segment_dispute,
     segment_record,
     segment_remove,
@@ -19,6 +20,7 @@ from worklogs.services.workers import task_create, worker_create, worklog_create
 __all__ = [
     "adjustment_record",
     "segment_adjust",
+    "segment_check_action",
     "segment_dispute",
     "segment_record",
     "segment_remove",

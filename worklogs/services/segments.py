@@ -132,7 +132,26 @@ def _lock_segment_family(segment: Segment) -> tuple[WorkLog, Segment]:
     return worklog, lock_segment(segment.pk)
 
 
-def _require_status(segment: Segment, allowed: tuple[str, ...], action: str) -> None:
+# The statuses each action may start from (API.md); anything else is 409.
+ALLOWED_FROM = {
+    "dispute": (SegmentStatus.ACTIVE,),
+    "resolve": (SegmentStatus.DISPUTED,),
+    "remove": LIVE_SEGMENT_STATUSES,
+    "adjust": LIVE_SEGMENT_STATUSES,
+}
+
+
+def segment_check_action(*, segment: Segment, action: str) -> None:
+    """Refuse (409) an action the segment's status does not allow, before its request is validated.
+
+    A read without a lock, so that a state conflict is 409 whatever the body (API.md); the service
+    checks again under the segment's lock, which is what makes it true.
+    """
+    _require_status(segment, action)
+
+
+def _require_status(segment: Segment, action: str) -> None:
+    allowed = ALLOWED_FROM[action]
     if segment.status not in allowed:
         raise Conflict(
             f"Cannot {action} a {segment.status} segment (only {' or '.join(allowed)}).",
@@ -157,7 +176,7 @@ def _reverse_earning(*, worklog: WorkLog, segment: Segment, effective_date: date
 def segment_dispute(*, segment: Segment, reason: str) -> Segment:
     """Hold an ACTIVE segment's earning. Money already in a remittance is not touched."""
     _, segment = _lock_segment_family(segment)
-    _require_status(segment, (SegmentStatus.ACTIVE,), "dispute")
+    _require_status(segment, "dispute")
     segment.status = SegmentStatus.DISPUTED
     segment.dispute_reason = require_text(reason)
     segment.save(update_fields=["status", "dispute_reason", "updated_at"])
@@ -169,7 +188,7 @@ def segment_resolve(*, segment: Segment, resolution: str, effective_date: date |
     if resolution not in ("ACCEPT", "REMOVE"):
         raise InvalidInput("resolution must be ACCEPT or REMOVE.", field="resolution")
     worklog, segment = _lock_segment_family(segment)
-    _require_status(segment, (SegmentStatus.DISPUTED,), "resolve")
+    _require_status(segment, "resolve")
     if resolution == "ACCEPT":
         segment.status = SegmentStatus.ACTIVE
     else:
@@ -183,7 +202,7 @@ def segment_resolve(*, segment: Segment, resolution: str, effective_date: date |
 @transaction.atomic
 def segment_remove(*, segment: Segment, reason: str, effective_date: date | None = None) -> Segment:
     worklog, segment = _lock_segment_family(segment)
-    _require_status(segment, LIVE_SEGMENT_STATUSES, "remove")
+    _require_status(segment, "remove")
     segment.status = SegmentStatus.REMOVED
     segment.status_reason = require_text(reason)
     segment.save(update_fields=["status", "status_reason", "updated_at"])
@@ -202,7 +221,7 @@ def segment_adjust(
 ) -> Segment:
     """Supersede a segment by a corrected one at the original's rate; returns the replacement."""
     worklog, original = _lock_segment_family(segment)
-    _require_status(original, LIVE_SEGMENT_STATUSES, "adjust")
+    _require_status(original, "adjust")
     reason = require_text(reason)
     seconds = _validate_span(started_at, ended_at)
     _check_no_overlap(worker_id=original.worker_id, started_at=started_at, ended_at=ended_at, ignore=original.pk)
