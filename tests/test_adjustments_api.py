@@ -84,3 +84,37 @@ def test_deduction_exceeding_earnings_is_accepted_and_makes_the_worklog_negative
     adjustment(api, wl["id"], "-50.00")
     w = get_worklog(api, wl["id"])
     assert (w["amount"], w["unremittedAmount"], w["remittanceStatus"]) == ("-40.00", "-40.00", "UNREMITTED")
+
+
+def test_reposting_an_adjustments_external_id_with_the_same_fields_answers_200_and_creates_nothing(api):
+    wl = new_worklog(api, rate="10.00")
+    record(api, wl["id"], ts("2024-10-02"), 60)
+    first = post_adjustment(api, wl["id"], "-2.50", reason="late delivery", externalId="fin-77")
+    assert first.status_code == 201
+    assert first.json()["externalId"] == "fin-77"
+    counts = Adjustment.objects.count(), Item.objects.count()
+
+    again = post_adjustment(api, wl["id"], "-2.50", reason="late delivery", externalId="fin-77")
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert (Adjustment.objects.count(), Item.objects.count()) == counts
+    assert get_worklog(api, wl["id"])["amount"] == "7.50"
+
+
+@pytest.mark.parametrize(
+    "changed", [{"amount": "-2.51"}, {"reason": "other"}, {"effectiveDate": "2024-10-31"}, {"other_worklog": True}]
+)
+def test_reposting_an_adjustments_external_id_with_other_fields_is_409_and_writes_nothing(api, changed):
+    wl, other = new_worklog(api), new_worklog(api)
+    post_adjustment(api, wl["id"], "-2.50", reason="late delivery", externalId="fin-78")
+    counts = Adjustment.objects.count(), Item.objects.count()
+    fields = {"amount": "-2.50", "reason": "late delivery", **changed}
+    target = other["id"] if fields.pop("other_worklog", False) else wl["id"]
+    amount = fields.pop("amount")
+
+    response = post_adjustment(api, target, amount, externalId="fin-78", **fields)
+
+    assert response.status_code == 409, response.content
+    assert (Adjustment.objects.count(), Item.objects.count()) == counts
+    assert get_worklog(api, wl["id"])["amount"] == "-2.50"

@@ -2,13 +2,15 @@
 
 import io
 from collections import Counter
+from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from settlements.models import Remittance, SettlementRun
+from settlements import services as settlement_services
+from settlements.models import Remittance, RunStatus, SettlementRun
 from settlements.services import runs
 from tests.api_helpers import GENERATE, balance, new_worklog, record, ts
 
@@ -161,3 +163,46 @@ def test_resume_can_itself_run_in_the_background(
 def test_resume_is_finance_only_and_404_for_an_unknown_run(api, make_client, plain_user):
     assert api.post("/api/settlement-runs/999/resume/").status_code == 404
     assert make_client(plain_user).post("/api/settlement-runs/999/resume/").status_code == 403
+
+
+def test_a_run_left_running_by_a_dead_worker_process_is_resumed_and_pays_each_worker_once(api, three_workers):
+    first = next(iter(three_workers))
+    run = settlement_services.settlement_run_create(period_end=date.fromisoformat(OCT))
+    # What a killed process leaves: its first chunk committed, the run still marked RUNNING.
+    (settled,) = runs._settle_chunk(run=run, worker_ids=[first])
+    SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, workers_total=3, workers_done=1)
+    stuck = _poll(api, f"/api/settlement-runs/{run.pk}/")
+    assert (stuck["status"], stuck["workersDone"], stuck["remittanceCount"]) == ("RUNNING", 1, 1)
+
+    # The run is seconds old: resume has no "stale for long enough" rule, any unfinished run may be resumed.
+    resumed = api.post(f"/api/settlement-runs/{run.pk}/resume/")
+
+    assert resumed.status_code == 200, resumed.content
+    body = resumed.json()
+    assert (body["status"], body["workersTotal"], body["workersDone"]) == ("COMPLETED", 3, 3)
+    assert {r["workerId"]: r["amount"] for r in body["remittances"]} == three_workers
+    assert body["totals"] == {"USD": "32.57"}
+    per_worker = Counter(Remittance.objects.filter(period_end=OCT).values_list("worker_id", flat=True))
+    assert per_worker == dict.fromkeys(three_workers, 1)
+    assert Remittance.objects.get(worker_id=first).pk == settled.pk  # the dead process's payout is kept
+    for worker_id, amount in three_workers.items():
+        assert balance(api, worker_id) == {
+            "workerId": worker_id,
+            "currency": "USD",
+            "unremitted": "0.00",
+            "pending": amount,
+            "remitted": "0.00",
+        }
+    assert api.post(f"/api/settlement-runs/{run.pk}/resume/").status_code == 409
+    assert Remittance.objects.count() == 3
+
+
+def test_a_queued_run_whose_task_was_lost_is_resumed_and_completes(api, three_workers):
+    run = settlement_services.settlement_run_create(period_end=date.fromisoformat(OCT))  # never enqueued
+    assert _poll(api, f"/api/settlement-runs/{run.pk}/")["status"] == "QUEUED"
+
+    resumed = api.post(f"/api/settlement-runs/{run.pk}/resume/")
+
+    assert resumed.status_code == 200, resumed.content
+    assert resumed.json()["status"] == "COMPLETED"
+    assert {r["workerId"]: r["amount"] for r in resumed.json()["remittances"]} == three_workers

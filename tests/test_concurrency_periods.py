@@ -116,4 +116,3 @@ def test_october_and_november_runs_racing_never_claim_an_item_twice(settings):
         for worklog in worklogs:
             worklog.refresh_from_db()
             assert paid[worklog.worker_id] == worklog.amount
-

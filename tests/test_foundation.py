@@ -1,12 +1,22 @@
 """The plumbing: settings from the environment, auth, schema and docs without network assets."""
 
+import io
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
+
+from tests.factories import WorkLogFactory
+from worklogs.services import segment_record
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +125,40 @@ def test_swagger_assets_are_served_locally():
     assert assets, html
     for asset in assets:
         assert Client().get(asset).status_code == 200, asset
+
+
+def test_createsuperuser_noinput_takes_its_credentials_from_the_environment(monkeypatch, anon_client):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "boss")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-Passphrase-2024")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "boss@example.com")
+
+    call_command("createsuperuser", interactive=False, stdout=io.StringIO())
+
+    user = User.objects.get(username="boss")
+    assert (user.email, user.is_superuser, user.is_staff, user.is_active) == ("boss@example.com", True, True, True)
+    assert authenticate(username="boss", password="a-long-Passphrase-2024") == user
+    assert authenticate(username="boss", password="wrong") is None
+    # A superuser is finance staff: its token reaches the API.
+    token = anon_client.post("/api/auth/token/", {"username": "boss", "password": "a-long-Passphrase-2024"}).json()
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
+    assert anon_client.get("/api/workers/").status_code == 200
+
+
+def test_browsable_api_answers_html_to_a_logged_in_finance_user(finance_user):
+    worklog = WorkLogFactory(hourly_rate=Decimal("45.39"))
+    start = datetime(2024, 10, 7, 9, tzinfo=UTC)
+    segment_record(worklog=worklog, started_at=start, ended_at=start + timedelta(minutes=10))
+    client = Client()
+    client.force_login(finance_user)
+
+    response = client.get("/api/worklogs/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = unescape(response.content.decode())
+    assert "<title>Work Log List \u2013 Django REST framework</title>" in page  # an en dash
+    assert "<h1>Work Log List</h1>" in page
+    # The same camelCase rows and money strings as the JSON answer.
+    assert f'"id": {worklog.pk},' in page
+    assert '"amount": "7.57",' in page
+    assert '"remittanceStatus": "UNREMITTED",' in page

@@ -25,11 +25,6 @@ OCT = date(2024, 10, 31)
 SMALL, LARGE = 3, 30
 BIG_PAGE = 25
 
-RUN_LIST_N_PLUS_ONE = (
-    "product bug: SettlementRunViewSet.list serializes each run with run_representation, which runs "
-    "3 queries per run (its remittances, run_totals, remittance_worklog_amounts)"
-)
-
 FINANCE_LISTS = [
     LIST_ALL,
     "/api/worklogs/",
@@ -39,7 +34,7 @@ FINANCE_LISTS = [
     "/api/adjustments/",
     "/api/remittances/",
     "/api/worklogs/{busy}/segments/",
-    pytest.param("/api/settlement-runs/", marks=pytest.mark.xfail(strict=True, reason=RUN_LIST_N_PLUS_ONE)),
+    "/api/settlement-runs/",
 ]
 WORKER_LISTS = [LIST_ALL, "/api/worklogs/", "/api/segments/", "/api/remittances/"]
 

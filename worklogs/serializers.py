@@ -199,3 +199,4 @@ class SegmentAdjustSerializer(ReasonSerializer, EffectiveDateSerializer):
 class AdjustmentCreateSerializer(ReasonSerializer, EffectiveDateSerializer):
     worklog_id = serializers.PrimaryKeyRelatedField(queryset=WorkLog.objects.all(), source="worklog")
     amount = MoneyInputField()
+    external_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=200)

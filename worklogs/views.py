@@ -196,13 +196,18 @@ class AdjustmentViewSet(
         return selectors.adjustment_list()
 
     @extend_schema(
-        request=AdjustmentCreateSerializer, responses={201: AdjustmentSerializer}, parameters=[IDEMPOTENCY_HEADER]
+        request=AdjustmentCreateSerializer,
+        responses={201: AdjustmentSerializer, 200: AdjustmentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        description="Record a deduction (negative) or bonus. Re-posting an externalId with the same fields "
+        "answers 200 with the existing adjustment; with other fields, 409.",
     )
     def create(self, request, *args, **kwargs):
         def record():
             data = _valid(AdjustmentCreateSerializer, request)
-            adjustment = services.adjustment_record(created_by=request.user, **data)
-            return Response(AdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+            adjustment, created = services.adjustment_record_once(created_by=request.user, **data)
+            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            return Response(AdjustmentSerializer(adjustment).data, status=code)
 
         return idempotent(request, record)
 

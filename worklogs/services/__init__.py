@@ -6,7 +6,7 @@ created by `_item_add`, under the worklog lock, which is what makes "cents = rou
 round(total before), in creation order" hold.
 """
 
-from worklogs.services.adjustments import adjustment_record
+from worklogs.services.adjustments import adjustment_record, adjustment_record_once
 from worklogs.services.segments import (
     segment_adjust,
     segment_check_action,
@@ -19,6 +19,7 @@ from worklogs.services.workers import task_create, worker_create, worklog_create
 
 __all__ = [
     "adjustment_record",
+    "adjustment_record_once",
     "segment_adjust",
     "segment_check_action",
     "segment_dispute",

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from ledger.errors import InvalidInput, require_text
+from ledger.errors import Conflict, InvalidInput, require_text
 from ledger.money import amount_units
 from worklogs.models import Adjustment, ItemKind, WorkLog
 from worklogs.services.items import item_add
@@ -48,3 +48,41 @@ def adjustment_record(
         effective_date=effective_date,
     )
     return adjustment
+
+
+@transaction.atomic
+def adjustment_record_once(
+    *,
+    worklog: WorkLog,
+    amount: Decimal,
+    reason: str,
+    effective_date: date | None = None,
+    created_by=None,
+    external_id: str | None = None,
+) -> tuple[Adjustment, bool]:
+    """`adjustment_record`, where re-sending an `external_id` with the same fields returns the
+    existing adjustment (created False) and with other fields is a conflict. Returns (adjustment, created)."""
+    if external_id:
+        lock_worker(worklog.worker_id)  # two requests with one external id queue here
+        existing = Adjustment.objects.filter(external_id=external_id).first()
+        if existing is not None:
+            same = (existing.worklog_id, existing.amount, existing.reason, existing.effective_date) == (
+                worklog.pk,
+                amount,
+                require_text(reason),
+                effective_date,
+            )
+            if same:
+                return existing, False
+            raise Conflict(
+                f"externalId {external_id!r} was already recorded as another adjustment.", code="external_id_reused"
+            )
+    adjustment = adjustment_record(
+        worklog=worklog,
+        amount=amount,
+        reason=reason,
+        effective_date=effective_date,
+        created_by=created_by,
+        external_id=external_id,
+    )
+    return adjustment, True
