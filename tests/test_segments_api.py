@@ -312,3 +312,16 @@ def test_a_bad_body_on_an_allowed_action_is_still_400(api):
     assert segment_action(api, segment["id"], "resolve", {}).status_code == 400
     assert segment_action(api, segment["id"], "adjust", {"startedAt": "yesterday"}).status_code == 400
     assert get_segment(api, segment["id"])["status"] == "DISPUTED"
+
+
+def test_the_201_answer_is_the_segment_as_it_reads_back(api):
+    wl = new_worklog(api, rate="45.39")
+    response = post_segment(api, wl["id"], "2024-10-01T11:00:00+02:00", "2024-10-01T11:10:00+02:00", note="call")
+    assert response.status_code == 201
+    body = response.json()
+    assert body == get_segment(api, body["id"])
+    assert (body["startedAt"], body["endedAt"], body["amount"]) == (
+        "2024-10-01T09:00:00Z",
+        "2024-10-01T09:10:00Z",
+        "7.57",
+    )

@@ -10,11 +10,17 @@ from ledger.services import EntrySpec, accounts_open_for_party, entry_post
 from worklogs.models import Adjustment, Item, Segment, WorkLog
 
 
-def _worker_account(worker_id: int, kind: str, currency: str) -> Account:
-    try:
-        return Account.objects.get(party=worker_id, kind=kind, currency=currency)
-    except Account.DoesNotExist:
-        return accounts_open_for_party(party=worker_id, currency=currency)[kind]
+def _expense_and_payable(worker_id: int, currency: str) -> tuple[Account, Account]:
+    """The worker's two accounts an item posts to, in one query (opened on the worker's first item)."""
+    found = {
+        account.kind: account
+        for account in Account.objects.filter(
+            party=worker_id, currency=currency, kind__in=(AccountKind.EXPENSE, AccountKind.PAYABLE)
+        )
+    }
+    if len(found) < 2:
+        found = accounts_open_for_party(party=worker_id, currency=currency)
+    return found[AccountKind.EXPENSE], found[AccountKind.PAYABLE]
 
 
 def item_add(
@@ -51,8 +57,7 @@ def item_add(
         item_count=F("item_count") + 1,
     )
     if cents:
-        expense = _worker_account(worklog.worker_id, AccountKind.EXPENSE, worklog.currency)
-        payable = _worker_account(worklog.worker_id, AccountKind.PAYABLE, worklog.currency)
+        expense, payable = _expense_and_payable(worklog.worker_id, worklog.currency)
         entry_post(
             spec=EntrySpec(
                 cause=kind,

@@ -76,13 +76,14 @@ def _segment_create(
         note=note or "",
         replaces=replaces,
     )
-    item_add(
+    earning = item_add(
         worklog=worklog,
         kind=ItemKind.EARNING,
         exact_units=segment_units(seconds=seconds, hourly_rate=hourly_rate),
         segment=segment,
         work_date=segment.work_date,
     )
+    segment.earning_amount = earning.amount  # what `selectors.segment_list` annotates, known here
     return segment
 
 
