@@ -53,11 +53,14 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # The performance benchmark (docs/PERFORMANCE.md) on a fresh local PostgreSQL database, dropped and
-# recreated each time. BENCH_ARGS="--scale 0.1" for a quick run.
+# recreated each time. BENCH_ARGS="--scale 0.1" for a quick run. Debian's wrk (installed when missing)
+# sends the HTTP load; without it the bench falls back to Python threads.
 BENCH_DB ?= wls_bench
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_ARGS ?=
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) \
+		|| echo "wrk could not be installed: the HTTP figures will use Python threads as the load generator"
 	psql -q "$(BENCH_PG)/postgres" -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-bench-only} \
 		$(PY) manage.py migrate --noinput -v0

@@ -56,7 +56,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def _capped_count(self, queryset) -> int | None:
         """The list's length if it has at most COUNT_CAP rows, else None: reads COUNT_CAP + 1 entries at most."""
-        counted = queryset.order_by()[: self.COUNT_CAP + 1].count()
+        counted = queryset.order_by().values("pk")[: self.COUNT_CAP + 1].count()
         return counted if counted <= self.COUNT_CAP else None
 
     def _id_param(self, request, name: str) -> int | None:

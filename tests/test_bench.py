@@ -27,7 +27,10 @@ requires_postgres = pytest.mark.skipif(
 def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     out = tmp_path / "bench.json"
     stdout = StringIO()
-    call_command("bench", "--scale", "0.001", "--runs", "1", "--requests", "4", "--json", str(out), stdout=stdout)
+    call_command(
+        "bench", "--scale", "0.001", "--runs", "1", "--requests", "4", "--load-generator", "python",
+        "--json", str(out), stdout=stdout,
+    )  # fmt: skip
 
     results = json.loads(out.read_text())
     plan = results["plan"]
@@ -62,3 +65,35 @@ def test_bench_refuses_a_database_that_is_not_fresh():
     WorkerFactory()
     with pytest.raises(CommandError, match="fresh database"):
         call_command("bench", "--scale", "0.001", stdout=StringIO())
+
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8111/list-all-worklogs?pageSize=100
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    70.89ms   24.59ms   1.20s    82.33%
+    Req/Sec    57.27     15.74    80.00     69.39%
+  Latency Distribution
+     50%  866.00us
+     75%   78.29ms
+     90%   96.82ms
+     99%    1.78s
+  569 requests in 5.03s, 12.83MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    113.23
+Transfer/sec:      2.55MB
+"""
+
+
+def test_wrk_output_is_read_with_its_units():
+    from settlements.bench import wrk
+
+    figures = wrk.parse(WRK_OUTPUT)
+    assert figures == {
+        "tool": "wrk",
+        "req_per_s": 113.23,
+        "p50_ms": 0.866,
+        "p99_ms": 1780.0,
+        "requests": 569,
+        "errors": 3,
+        "socket_errors": "",
+    }

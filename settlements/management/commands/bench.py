@@ -17,9 +17,9 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from settlements.bench import datagen, measure
+from settlements.bench import datagen, measure, wrk
 from worklogs import services as worklog_services
-from worklogs.models import Worker, WorkLog
+from worklogs.models import Segment, Worker, WorkLog
 
 TARGETS = {
     "settlement.items_per_s": (">=", 160_000),
@@ -49,6 +49,13 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=0, help="Requests per list scenario (default by scale).")
         parser.add_argument("--load-only", action="store_true", help="Load the data set and stop (to explore it).")
         parser.add_argument("--no-gunicorn", action="store_true", help="Skip the measurements over real HTTP.")
+        parser.add_argument(
+            "--load-generator",
+            choices=["auto", "wrk", "python"],
+            default="auto",
+            help="Who sends the HTTP load: wrk (if installed, with auto) or Python threads.",
+        )
+        parser.add_argument("--http-seconds", type=int, default=10, help="Duration of each wrk measurement.")
 
     def log(self, message: str) -> None:
         self.stdout.write(f"[{time.strftime('%H:%M:%S')}] {message}")
@@ -197,22 +204,40 @@ class Command(BaseCommand):
         self.log(f"balance (test client): {results['balance_test_client']}")
 
     def over_http(self, plan, results, options, token, ingest_worklogs) -> None:
+        """Lists and ingestion through gunicorn, loaded by `wrk` when installed (else Python threads)."""
+        choice = options["load_generator"]
+        if choice == "wrk" and not wrk.available():
+            raise CommandError("--load-generator wrk: wrk is not installed (apt-get install wrk).")
+        use_wrk = choice == "wrk" or (choice == "auto" and wrk.available())
+        seconds = options["http_seconds"]
+        self.log(f"HTTP load generator: {'wrk' if use_wrk else 'Python threads (install wrk for lighter load)'}")
         per_client = options["requests"] or max(25, min(150, round(150 * plan.scale)))
         headers = {"Authorization": f"Token {token}"}
         lists = {}
         with measure.gunicorn() as port:
             for key, row in results["list_test_client"].items():
                 url = row["url"]
+                if use_wrk:
+                    wrk.get(port, url, token, seconds=max(1, seconds // 3))  # warm both workers
+                    lists[key] = wrk.get(port, url, token, seconds=seconds)
+                else:
 
-                def plan_for(i, url=url):
-                    for _ in range(per_client):
-                        yield "GET", url, None, headers, (200,)
+                    def plan_for(i, url=url):
+                        for _ in range(per_client):
+                            yield "GET", url, None, headers, (200,)
 
-                measure.http_load(port, plan_for, clients=8)  # warm both workers
-                lists[key] = measure.http_load(port, plan_for, clients=8)
+                    measure.http_load(port, plan_for, clients=8)  # warm both workers
+                    lists[key] = measure.http_load(port, plan_for, clients=8)
                 self.log(f"list {key} (gunicorn, 8 clients): {lists[key]}")
-            ingest = measure.http_load(port, measure.segment_posts(ingest_worklogs, token, per_client), clients=8)
+            before = Segment.objects.filter(worklog_id__in=ingest_worklogs).count()
+            if use_wrk:
+                base = int((datetime.now(UTC) - timedelta(days=3)).timestamp())
+                ingest = wrk.post_segments(port, token, ingest_worklogs, base, seconds=seconds)
+            else:
+                ingest = measure.http_load(port, measure.segment_posts(ingest_worklogs, token, per_client), clients=8)
             ingest["segments_per_s"] = ingest["req_per_s"]
+            # wrk stops at its deadline with requests in flight: those may still land, never fewer.
+            ingest["segments_created"] = Segment.objects.filter(worklog_id__in=ingest_worklogs).count() - before
             self.log(f"ingestion (gunicorn, 8 clients): {ingest}")
         results["list_gunicorn"] = lists
         results["ingest_gunicorn"] = ingest
