@@ -1,174 +1,32 @@
-"""Import a time-tracker export: workers, tasks, worklogs, segments and adjustments.
+"""Importing records through the services, one transaction each, in file order."""
 
-The input is a JSON array of worklogs (issue 6 / README "Import"). Every record goes through the same
-services as the API, in file order, each in its own transaction (a savepoint inside a dry run), so
-a record that breaks a rule writes nothing and is reported with its source id and the reason, while
-everything valid is imported.
-
-Idempotency: the source's ids are kept in `external_id` columns (`user_id` on the worker,
-`worklog_id` on the worklog, `segment_id` on the segment (unique per worklog), `adjustment_id` on
-the adjustment, `task_name` on the task), so importing the same file again, or a later export that
-overlaps it, changes nothing already imported and adds only what is new:
-- a segment already imported with the same times is `unchanged`, whatever its status in the new
-  file: the first import's result is kept (a later dispute or removal is made in the API, where
-  it gets its own reason and effective date); with other times it is skipped (the API's 409);
-- an adjustment already imported with the same worklog, amount and date is `unchanged`, with other
-  fields it is skipped;
-- an existing worklog keeps its worker and task; when the file brings new segments for it at
-  another `hourly_rate`, the rate is changed first (as `PATCH /api/worklogs/{id}/` would), so the
-  new segments are paid at the source's rate and no existing amount changes (rates are snapshots).
-
-Numbers are read exactly: `records_from_json` parses JSON numbers as `Decimal`/`int`; a float
-reaching `worklogs_import` is refused as malformed, since its digits are already lost.
-"""
-
-import json
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import DatabaseError, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
-from ledger.errors import Conflict, DomainError, InvalidInput
-from ledger.money import parse_money
+from ledger.errors import Conflict, DomainError
 from worklogs import services
+from worklogs.importer.reading import (
+    CANCEL_REASON,
+    DEFAULT_DISPUTE_REASON,
+    SEGMENT_STATUSES,
+    RecordError,
+    peek_id,
+    read_children,
+    read_effective_date,
+    read_money,
+    read_source_id,
+    read_text,
+    read_timestamp,
+)
+from worklogs.importer.report import ImportReport
 from worklogs.models import LIVE_SEGMENT_STATUSES, Adjustment, Segment, Task, Worker, WorkLog
-
-KINDS = ("worker", "task", "worklog", "segment", "adjustment")
-SEGMENT_STATUSES = ("approved", "disputed", "cancelled")
-CANCEL_REASON = "Cancelled in the time tracker (import)."
-DEFAULT_DISPUTE_REASON = "Disputed in the time tracker (no reason given)."
-
-
-class RecordError(Exception):
-    """A record the importer cannot read (shape, types, lengths); reported, never raised out."""
-
-
-@dataclass
-class SkippedRecord:
-    kind: str
-    id: str | None
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "reason": self.reason}
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool = False
-    created: Counter = field(default_factory=Counter)
-    unchanged: Counter = field(default_factory=Counter)
-    skipped: list[SkippedRecord] = field(default_factory=list)
-
-    def skip(self, kind: str, source_id, reason: str) -> None:
-        self.skipped.append(SkippedRecord(kind=kind, id=source_id, reason=reason))
-
-    def as_dict(self) -> dict:
-        return {
-            "created": {kind: self.created[kind] for kind in KINDS},
-            "unchanged": {kind: self.unchanged[kind] for kind in KINDS},
-            "skipped": [s.as_dict() for s in self.skipped],
-        }
-
-
-# --- Reading --------------------------------------------------------------------------------
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number")
-
-
-def records_from_json(raw: str | bytes) -> list:
-    """Parse an export, numbers exactly (never through float). InvalidInput if not a JSON array."""
-    try:
-        data = json.loads(raw, parse_float=Decimal, parse_int=int, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"Not valid JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise InvalidInput("The export must be a JSON array of worklogs.")
-    return data
-
-
-def _source_id(value, *, name: str, max_length: int) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-        raise RecordError(f"{name} is required (a string or an integer).")
-    text = str(value).strip()
-    if len(text) > max_length:
-        raise RecordError(f"{name} is longer than {max_length} characters.")
-    return text
-
-
-def _peek_id(record, name: str) -> str | None:
-    """The source id to report a record under, even when the record is malformed."""
-    value = record.get(name) if isinstance(record, dict) else None
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-
-def _text(value, *, name: str, max_length: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise RecordError(f"{name} is required (a string).")
-    if len(value.strip()) > max_length:
-        raise RecordError(f"{name} is longer than {max_length} characters.")
-    return value.strip()
-
-
-def _money(value, *, name: str) -> Decimal:
-    if isinstance(value, float):
-        raise RecordError(f"{name} was read as a float; parse the JSON with parse_float=Decimal.")
-    if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
-        raise RecordError(f"{name} must be a decimal number or string, got {value!r}.")
-    try:
-        return parse_money(value, field=name)
-    except ValueError as exc:
-        raise RecordError(f"{exc} Got {value!r}.") from None
-
-
-def _timestamp(value, *, name: str) -> datetime:
-    try:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise RecordError(f"{name} must be an ISO-8601 timestamp with an offset, got {value!r}.")
-    return parsed
-
-
-def _effective_date(value) -> date | None:
-    """`applied_at` (a date or a timestamp) -> its date; a timestamp's in the settings' time zone."""
-    if value is None:
-        return None
-    parsed = None
-    if isinstance(value, str):
-        try:
-            parsed = parse_datetime(value) or parse_date(value)
-        except ValueError:
-            parsed = None
-    if isinstance(parsed, datetime):
-        if timezone.is_aware(parsed):
-            return timezone.localtime(parsed, timezone.get_default_timezone()).date()
-        return parsed.date()
-    if parsed is None:
-        raise RecordError(f"applied_at must be an ISO-8601 date or timestamp, got {value!r}.")
-    return parsed
-
-
-def _children(record: dict, name: str) -> list:
-    value = record.get(name, [])
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise RecordError(f"{name} must be an array.")
-    return value
-
 
 # --- Importing ------------------------------------------------------------------------------
 
 
-class _Importer:
+class Importer:
     def __init__(self, report: ImportReport):
         self.report = report
         self.seen_workers: set[int] = set()
@@ -197,13 +55,13 @@ class _Importer:
     # Worklog (with its worker and task) ---------------------------------------------------
 
     def worklog_record(self, record) -> None:
-        source_id = _peek_id(record, "worklog_id")
+        source_id = peek_id(record, "worklog_id")
         self.pending = []
         try:
             if not isinstance(record, dict):
                 raise RecordError("A worklog record must be a JSON object.")
-            segments = _children(record, "segments")
-            adjustments = _children(record, "adjustments")
+            segments = read_children(record, "segments")
+            adjustments = read_children(record, "adjustments")
             with transaction.atomic():
                 worklog, rate = self._worklog(record)
         except (RecordError, DomainError, DatabaseError) as exc:
@@ -217,9 +75,9 @@ class _Importer:
             self.adjustment_record(worklog, adjustment)
 
     def _worklog(self, record: dict) -> tuple[WorkLog, Decimal]:
-        worklog_id = _source_id(record.get("worklog_id"), name="worklog_id", max_length=100)
-        user_id = _source_id(record.get("user_id"), name="user_id", max_length=100)
-        rate = _money(record.get("hourly_rate"), name="hourly_rate")
+        worklog_id = read_source_id(record.get("worklog_id"), name="worklog_id", max_length=100)
+        user_id = read_source_id(record.get("user_id"), name="user_id", max_length=100)
+        rate = read_money(record.get("hourly_rate"), name="hourly_rate")
         currency = record.get("currency")
         if currency is not None and not isinstance(currency, str):
             raise RecordError(f"currency must be an ISO-4217 code, got {currency!r}.")
@@ -251,14 +109,14 @@ class _Importer:
             self._check_currency(worker, currency)
             self._count("worker", worker, False, self.seen_workers)
             return worker
-        name = _text(record.get("user_name"), name="user_name", max_length=200)
+        name = read_text(record.get("user_name"), name="user_name", max_length=200)
         # The export carries no email: imported workers have none until finance adds one.
         worker = services.worker_create(name=name, currency=currency or "USD", external_id=user_id)
         self._count("worker", worker, True, self.seen_workers)
         return worker
 
     def _task(self, record: dict) -> Task:
-        task_name = _text(record.get("task_name"), name="task_name", max_length=200)
+        task_name = read_text(record.get("task_name"), name="task_name", max_length=200)
         task = Task.objects.filter(external_id=task_name).first()
         created = task is None
         if created:
@@ -277,12 +135,12 @@ class _Importer:
         ):
             children = record.get(key)
             for child in children if isinstance(children, list) else []:
-                self.report.skip(kind, _peek_id(child, id_name), reason)
+                self.report.skip(kind, peek_id(child, id_name), reason)
 
     # Segments ---------------------------------------------------------------------------------
 
     def segment_record(self, worklog: WorkLog, record, rate: Decimal) -> None:
-        source_id = _peek_id(record, "segment_id")
+        source_id = peek_id(record, "segment_id")
         try:
             with transaction.atomic():
                 created = self._segment(worklog, record, rate)
@@ -294,15 +152,15 @@ class _Importer:
     def _segment(self, worklog: WorkLog, record, rate: Decimal) -> bool:
         if not isinstance(record, dict):
             raise RecordError("A segment must be a JSON object.")
-        segment_id = _source_id(record.get("segment_id"), name="segment_id", max_length=200)
+        segment_id = read_source_id(record.get("segment_id"), name="segment_id", max_length=200)
         status = record.get("status")
         if status not in SEGMENT_STATUSES:
             raise RecordError(f"Unknown status {status!r} (expected approved, disputed or cancelled).")
-        started_at = _timestamp(record.get("start"), name="start")
-        ended_at = _timestamp(record.get("end"), name="end")
+        started_at = read_timestamp(record.get("start"), name="start")
+        ended_at = read_timestamp(record.get("end"), name="end")
         reason = DEFAULT_DISPUTE_REASON
         if status == "disputed" and record.get("dispute_reason") is not None:
-            reason = _text(record.get("dispute_reason"), name="dispute_reason", max_length=10_000)
+            reason = read_text(record.get("dispute_reason"), name="dispute_reason", max_length=10_000)
         is_new = not Segment.objects.filter(worklog=worklog, external_id=segment_id).exists()
         if is_new:
             worklog = WorkLog.objects.get(pk=worklog.pk)
@@ -327,7 +185,7 @@ class _Importer:
     # Adjustments ------------------------------------------------------------------------------
 
     def adjustment_record(self, worklog: WorkLog, record) -> None:
-        source_id = _peek_id(record, "adjustment_id")
+        source_id = peek_id(record, "adjustment_id")
         try:
             with transaction.atomic():
                 created = self._adjustment(worklog, record)
@@ -339,9 +197,9 @@ class _Importer:
     def _adjustment(self, worklog: WorkLog, record) -> bool:
         if not isinstance(record, dict):
             raise RecordError("An adjustment must be a JSON object.")
-        adjustment_id = _source_id(record.get("adjustment_id"), name="adjustment_id", max_length=200)
-        amount = _money(record.get("amount"), name="amount")
-        effective_date = _effective_date(record.get("applied_at"))
+        adjustment_id = read_source_id(record.get("adjustment_id"), name="adjustment_id", max_length=200)
+        amount = read_money(record.get("amount"), name="amount")
+        effective_date = read_effective_date(record.get("applied_at"))
         existing = Adjustment.objects.filter(external_id=adjustment_id).first()
         if existing is not None:
             same = (
@@ -393,21 +251,3 @@ def _reason(exc: Exception) -> str:
         # A constraint the checks above did not foresee (for example a concurrent import).
         return f"Rejected by the database: {exc}".splitlines()[0]
     return str(exc)
-
-
-def worklogs_import(*, records: list, dry_run: bool = False) -> ImportReport:
-    """Import an export's records; returns what was created, unchanged and skipped.
-
-    Each record commits on its own. With `dry_run`, everything runs in one transaction rolled back
-    at the end, so the report is exactly what a real import would say and nothing is written.
-    """
-    if not isinstance(records, list):
-        raise InvalidInput("The export must be a JSON array of worklogs.")
-    report = ImportReport(dry_run=dry_run)
-    if not dry_run:
-        _Importer(report).run(records)
-        return report
-    with transaction.atomic():
-        _Importer(report).run(records)
-        transaction.set_rollback(True)
-    return report

@@ -1,0 +1,50 @@
+"""Import a time-tracker export: workers, tasks, worklogs, segments and adjustments.
+
+The input is a JSON array of worklogs (issue 6 / README "Import"). Every record goes through the same
+services as the API, in file order, each in its own transaction (a savepoint inside a dry run), so
+a record that breaks a rule writes nothing and is reported with its source id and the reason, while
+everything valid is imported.
+
+Idempotency: the source's ids are kept in `external_id` columns (`user_id` on the worker,
+`worklog_id` on the worklog, `segment_id` on the segment (unique per worklog), `adjustment_id` on
+the adjustment, `task_name` on the task), so importing the same file again, or a later export that
+overlaps it, changes nothing already imported and adds only what is new:
+- a segment already imported with the same times is `unchanged`, whatever its status in the new
+  file: the first import's result is kept (a later dispute or removal is made in the API, where
+  it gets its own reason and effective date); with other times it is skipped (the API's 409);
+- an adjustment already imported with the same worklog, amount and date is `unchanged`, with other
+  fields it is skipped;
+- an existing worklog keeps its worker and task; when the file brings new segments for it at
+  another `hourly_rate`, the rate is changed first (as `PATCH /api/worklogs/{id}/` would), so the
+  new segments are paid at the source's rate and no existing amount changes (rates are snapshots).
+
+Numbers are read exactly: `records_from_json` parses JSON numbers as `Decimal`/`int`; a float
+reaching `worklogs_import` is refused as malformed, since its digits are already lost.
+"""
+
+from django.db import transaction
+
+from ledger.errors import InvalidInput
+from worklogs.importer.reading import KINDS, RecordError, records_from_json
+from worklogs.importer.records import Importer
+from worklogs.importer.report import ImportReport, SkippedRecord
+
+__all__ = ["KINDS", "ImportReport", "RecordError", "SkippedRecord", "records_from_json", "worklogs_import"]
+
+
+def worklogs_import(*, records: list, dry_run: bool = False) -> ImportReport:
+    """Import an export's records; returns what was created, unchanged and skipped.
+
+    Each record commits on its own. With `dry_run`, everything runs in one transaction rolled back
+    at the end, so the report is exactly what a real import would say and nothing is written.
+    """
+    if not isinstance(records, list):
+        raise InvalidInput("The export must be a JSON array of worklogs.")
+    report = ImportReport(dry_run=dry_run)
+    if not dry_run:
+        Importer(report).run(records)
+        return report
+    with transaction.atomic():
+        Importer(report).run(records)
+        transaction.set_rollback(True)
+    return report
