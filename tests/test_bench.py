@@ -40,6 +40,9 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     assert settlement["remittances"] == plan["workers"]
     assert settlement["items"] > plan["segments_to_settle"] * 0.9
     assert settlement["concurrent_segments_lost"] == 0
+    assert settlement["concurrent_segments_claimed_twice"] == 0
+    assert settlement["concurrent_errors"] == []
+    assert 0 <= settlement["concurrent_segments_in_run"] <= settlement["concurrent_segments"]
     assert results["naive"]["items"] > 0
     assert set(results["list_gunicorn"]) == {"UNREMITTED.first", "UNREMITTED.last", "REMITTED.first", "REMITTED.last"}
     assert all(row["errors"] == 0 for row in results["list_gunicorn"].values())

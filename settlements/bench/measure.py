@@ -148,6 +148,7 @@ class Recorder(threading.Thread):
         self.start_at = start
         self.latencies: list[float] = []
         self.ids: list[int] = []
+        self.error = ""
         self.stop = threading.Event()
 
     def run(self):
@@ -166,6 +167,8 @@ class Recorder(threading.Thread):
                 self.ids.append(segment.pk)
                 i += 1
                 time.sleep(0.02)
+        except Exception as exc:  # reported with the figures, never a silent thread traceback
+            self.error = f"{type(exc).__name__}: {exc}"
         finally:
             connections.close_all()
 
@@ -193,6 +196,19 @@ def time_settlement(*, period_end, recorder_worklogs=None, recorder_start=None) 
         result["concurrent_segments"] = len(recorder.ids)
         result["concurrent_segments_found"] = Segment.objects.filter(pk__in=recorder.ids).count()
         result["concurrent_max_wait_s"] = max(recorder.latencies, default=0.0)
+        result["concurrent_error"] = recorder.error
+        # Their work is due for this run: each earning is in it (recorded before its worker's chunk)
+        # or left for the next run (recorded after), and never claimed twice.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(c.item_id), COUNT(DISTINCT c.item_id) FROM settlements_claim c "
+                "JOIN worklogs_item i ON i.id = c.item_id JOIN settlements_remittance r ON r.id = c.remittance_id "
+                "WHERE i.segment_id = ANY(%s) AND i.kind = 'EARNING' AND r.run_id = %s",
+                [recorder.ids, run.pk],
+            )
+            claims, distinct = cursor.fetchone()
+        result["concurrent_segments_in_run"] = distinct
+        result["concurrent_segments_claimed_twice"] = claims - distinct
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(DISTINCT r.id), COUNT(c.id) FROM settlements_remittance r "
