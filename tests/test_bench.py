@@ -48,6 +48,9 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     assert all(row["errors"] == 0 for row in results["list_gunicorn"].values())
     assert results["ingest_gunicorn"]["errors"] == 0
     assert "settlement.items_per_s" in results["targets"]
+    csv_export = results["csv_export"]
+    # Every worklog of the data set, plus the bench's own ingestion worklogs.
+    assert (csv_export["status"], csv_export["rows"]) == (200, plan["worklogs"] + 8)
     assert "speedup vs naive" in stdout.getvalue()
 
     # The paid month stays paid; the timed runs left no remittance behind.

@@ -283,6 +283,25 @@ def time_requests(client: Client, token: str, url: str, repeat: int) -> dict:
     return result
 
 
+def time_csv_export(client: Client, token: str, url: str) -> dict:
+    """Stream the whole worklog CSV export; its peak memory must not grow with the rows."""
+    reset_peak_rss()
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    response = client.get(url, **_token_header(token))
+    size = lines = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    return {
+        "status": response.status_code,
+        "seconds": time.perf_counter() - start,
+        "rows": max(0, lines - 1),  # the header line
+        "megabytes": size / 1e6,
+        "peak_rss_growth_mb": peak_rss_mb() - before,
+    }
+
+
 # --- HTTP through gunicorn --------------------------------------------------------------------
 
 
