@@ -42,7 +42,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0, help="1 = 10,000 workers and 2M segments to settle.")
-        parser.add_argument("--runs", type=int, default=3, help="Timed settlement runs (median and spread), plus one while segments are recorded.")
+        parser.add_argument(
+            "--runs", type=int, default=3, help="Timed settlement runs (median, spread), and one while recording."
+        )
         parser.add_argument("--json", default="bench-results.json", help="Where to write the figures.")
         parser.add_argument("--history", type=float, default=0.5, help="Paid month size, relative to the next.")
         parser.add_argument("--naive-share", type=float, default=0.01, help="Share of workers for the baseline.")
