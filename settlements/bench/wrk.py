@@ -2,7 +2,7 @@
 
 A load generator written in Python shares the two cores with the server it measures and spends
 more CPU per request than a list page costs to serve, so the bench prefers `wrk` (C, epoll, a few
-percent of one core at these rates) and falls back to `measure.http_load` without it. Both report
+percent of one core at these rates) and falls back to `httpload.http_load` without it. Both report
 the same keys: req_per_s, p50_ms, p99_ms, requests, errors, tool.
 """
 

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from settlements.bench import datagen, measure, wrk
+from settlements.bench import datagen, httpload, measure, wrk
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
 
@@ -233,7 +233,7 @@ class Command(BaseCommand):
         per_client = options["requests"] or max(25, min(150, round(150 * plan.scale)))
         headers = {"Authorization": f"Token {token}"}
         lists = {}
-        with measure.gunicorn() as port:
+        with httpload.gunicorn() as port:
             for key, row in results["list_test_client"].items():
                 url = row["url"]
                 if use_wrk:
@@ -245,15 +245,15 @@ class Command(BaseCommand):
                         for _ in range(per_client):
                             yield "GET", url, None, headers, (200,)
 
-                    measure.http_load(port, plan_for, clients=8)  # warm both workers
-                    lists[key] = measure.http_load(port, plan_for, clients=8)
+                    httpload.http_load(port, plan_for, clients=8)  # warm both workers
+                    lists[key] = httpload.http_load(port, plan_for, clients=8)
                 self.log(f"list {key} (gunicorn, 8 clients): {lists[key]}")
             before = Segment.objects.filter(worklog_id__in=ingest_worklogs).count()
             if use_wrk:
                 base = int((datetime.now(UTC) - timedelta(days=3)).timestamp())
                 ingest = wrk.post_segments(port, token, ingest_worklogs, base, seconds=seconds)
             else:
-                ingest = measure.http_load(port, measure.segment_posts(ingest_worklogs, token, per_client), clients=8)
+                ingest = httpload.http_load(port, httpload.segment_posts(ingest_worklogs, token, per_client), clients=8)
             ingest["segments_per_s"] = ingest["req_per_s"]
             # wrk stops at its deadline with requests in flight: those may still land, never fewer.
             ingest["segments_created"] = Segment.objects.filter(worklog_id__in=ingest_worklogs).count() - before
