@@ -104,7 +104,7 @@ class Claim(models.Model):
     The references carry no database foreign keys and no indexes of their own: a run writes
     millions of claims, and three deferred FK checks per row cost more than the whole insert
     (docs/PERFORMANCE.md). What those checks would prove holds anyway: claims are only written by
-    `settlements.services.runs._claim_items`, which joins the very items and remittances it
+    `settlements.services.runs._claim_staged_items`, which joins the very items and remittances it
     references; items, remittances and worklogs are never deleted (PostgreSQL triggers,
     `on_delete=PROTECT` in Django); and `audit_totals` checks every claim against its item. The
     unique (item, generation) index and the (remittance, worklog) index serve every lookup.

@@ -118,3 +118,11 @@ def test_reposting_an_adjustments_external_id_with_other_fields_is_409_and_write
     assert response.status_code == 409, response.content
     assert (Adjustment.objects.count(), Item.objects.count()) == counts
     assert get_worklog(api, wl["id"])["amount"] == "-2.50"
+
+
+def test_a_reused_external_id_with_a_bad_amount_is_400_not_409(api):
+    wl = new_worklog(api)
+    post_adjustment(api, wl["id"], "-2.50", reason="late delivery", externalId="fin-79")
+    response = post_adjustment(api, wl["id"], "0.00", reason="late delivery", externalId="fin-79")
+    assert response.status_code == 400, response.content
+    assert "amount" in response.json()

@@ -15,13 +15,15 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 from django.db.models import Sum
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from ledger.errors import Conflict
 from settlements import services as settlement_services
 from settlements.models import LIVE_REMITTANCE_STATUSES, Claim, Remittance, RemittanceStatus
-from tests.factories import WorkLogFactory
+from tests.factories import FinanceUserFactory, WorkLogFactory
 from worklogs import services as worklog_services
-from worklogs.models import Item, WorkLog
+from worklogs.models import Adjustment, Item, WorkLog
 
 pytestmark = [
     pytest.mark.postgres,
@@ -116,3 +118,19 @@ def test_october_and_november_runs_racing_never_claim_an_item_twice(settings):
         for worklog in worklogs:
             worklog.refresh_from_db()
             assert paid[worklog.worker_id] == worklog.amount
+
+
+def test_one_adjustment_external_id_posted_for_two_workers_at_once_is_201_and_409_never_500():
+    first, second = WorkLogFactory(), WorkLogFactory()  # two workers: the requests share no row lock
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=FinanceUserFactory()).key}")
+
+    def post(worklog, external_id):
+        body = {"worklogId": worklog.pk, "amount": "-5.00", "reason": "equipment", "externalId": external_id}
+        return lambda: client.post("/api/adjustments/", body, format="json").status_code
+
+    for round_ in range(5):  # the later one meets the unique index whenever both pass the lookup
+        external_id = f"fin-race-{round_}"
+        results = _in_threads(post(first, external_id), post(second, external_id))
+        assert sorted(value for _, value in results) == [201, 409], results
+        assert Adjustment.objects.get(external_id=external_id).amount == Decimal("-5.00")

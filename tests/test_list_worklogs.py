@@ -194,3 +194,12 @@ def test_list_rows_are_exactly_the_worklog_serializers_representation(api):
         ("-12.34", "0.00", "UNREMITTED"),
         ("0.00", "0.00", "UNREMITTED"),
     ]
+
+
+def test_list_rows_match_the_serializer_in_another_time_zone(api, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    wl = new_worklog(api, rate="10.00")
+    listed = api.get("/list-all-worklogs").json()["results"]
+    detail = api.get(f"/api/worklogs/{wl['id']}/").json()
+    assert listed == [detail]
+    assert detail["createdAt"].endswith(("+01:00", "+02:00"))

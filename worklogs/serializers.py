@@ -1,7 +1,6 @@
 """Input and output shapes of the worklogs API. Keys are snake_case here and camelCase on the wire."""
 
-from datetime import UTC
-
+from django.utils import timezone
 from rest_framework import serializers
 
 from config.fields import MoneyInputField, OffsetDateTimeField
@@ -67,9 +66,9 @@ WORKLOG_ROW_COLUMNS = (
 )
 
 
-def _utc_iso(value) -> str:
-    """DRF's DateTimeField output for an aware UTC datetime (as the database returns them)."""
-    text = value.astimezone(UTC).isoformat()
+def _iso(value) -> str:
+    """DRF's DateTimeField output: in the current time zone (`TIME_ZONE`), `Z` for UTC."""
+    text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -93,7 +92,7 @@ def worklog_rows(rows) -> list[dict]:
             "unremittedAmount": format_money(amount - remitted),
             "remittanceStatus": "REMITTED" if 0 < item_count == paid_count else "UNREMITTED",
             "externalId": external_id,
-            "createdAt": _utc_iso(created_at),
+            "createdAt": _iso(created_at),
         }
         for (
             pk,

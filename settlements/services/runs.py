@@ -7,6 +7,7 @@ temporary table, aggregates, bulk inserts and one INSERT ... SELECT for the clai
 over items. On PostgreSQL `SETTLEMENT_PARALLELISM` chunks run at once, each on its own connection.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import date
@@ -36,6 +37,7 @@ from settlements.selectors import default_period_end, items_eligible
 from worklogs.models import Worker
 
 ProgressCallback = Callable[[int, int], None]
+logger = logging.getLogger(__name__)
 
 
 def settlement_run_create(*, period_end: date | None = None, created_by=None) -> SettlementRun:
@@ -94,7 +96,7 @@ def _parallelism(chunks: list[list[int]]) -> int:
     transaction (a test, an outer atomic block) must see its own uncommitted rows: both settle
     chunk after chunk in the calling connection.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
         return 1
     return max(1, min(settings.SETTLEMENT_PARALLELISM, len(chunks)))
 
@@ -131,6 +133,8 @@ def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[i
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
                 if future.exception() is not None:
+                    if failure is not None:  # only the first is raised; the others are logged
+                        logger.error("Settlement run %s: another chunk failed too", run.pk, exc_info=future.exception())
                     failure = failure or future.exception()
                     continue
                 done += future.result()
@@ -157,7 +161,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
     unpaid = [worker_id for worker_id in worker_ids if worker_id not in already_paid]
     payable = _stage_eligible_items(period_end=period_end, worker_ids=unpaid)
     if not payable:
-        _drop_staged_items()
+        _clear_staged_items()
         return []
     try:
         with transaction.atomic():
@@ -180,7 +184,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
             "Another settlement run claimed these workers' items at the same time; run it again.",
             code="concurrent_settlement",
         ) from exc
-    _drop_staged_items()
+    _clear_staged_items()
     _check_claims_match(remittances)
     RemittanceEvent.objects.bulk_create(
         [
@@ -217,16 +221,23 @@ def _stage_eligible_items(*, period_end: date, worker_ids: list[int]) -> list[tu
 
     Eligibility (`items_eligible`: three anti-joins over the chunk's claims, disputes and dated
     reversals) is the costliest read of a chunk; staging it once halves it, and the claims are then
-    a plain INSERT ... SELECT from the staged rows. The table is created and dropped inside the
-    chunk's transaction (a rollback takes it away too), on the chunk's own connection, so parallel
-    chunks never see each other's. Totals are summed as whole cents, exact on both databases
-    (SQLite sums NUMERIC as float), and filtered here on exact Decimals.
+    a plain INSERT ... SELECT from the staged rows. The table is temporary, so private to the
+    chunk's connection (parallel chunks never see each other's); its rows live only within the
+    chunk (emptied at the start and the end, and at commit on PostgreSQL). Totals are summed as
+    whole cents, exact on both databases (SQLite sums NUMERIC as float), and filtered here on
+    exact Decimals.
     """
     with connection.cursor() as cursor:
+        # Once per connection, then reused: a table created and dropped per chunk would keep its
+        # locks until the outer transaction ends when chunks run inside one (an idempotent request,
+        # a test), exhausting PostgreSQL's lock table on a large run.
+        on_commit = " ON COMMIT DELETE ROWS" if connection.vendor == "postgresql" else ""
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGED_ITEMS} (item_id BIGINT NOT NULL, worker_id BIGINT NOT NULL, "
-            "worklog_id BIGINT NOT NULL, amount NUMERIC(14, 2) NOT NULL, cents BIGINT NOT NULL)"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGED_ITEMS} (item_id BIGINT NOT NULL, "
+            f"worker_id BIGINT NOT NULL, worklog_id BIGINT NOT NULL, amount NUMERIC(14, 2) NOT NULL, "
+            f"cents BIGINT NOT NULL){on_commit}"
         )
+        cursor.execute(f"DELETE FROM {STAGED_ITEMS}")  # noqa: S608 - an earlier chunk of the same transaction
         if not worker_ids:  # every worker of the chunk already has this period's payout
             return []
         eligible_sql, params = (
@@ -249,9 +260,12 @@ def _stage_eligible_items(*, period_end: date, worker_ids: list[int]) -> list[tu
     return [(worker_id, total) for worker_id, total in totals if total > 0]
 
 
-def _drop_staged_items() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {STAGED_ITEMS}")
+def _clear_staged_items() -> None:
+    """Leave no staged rows on the connection. PostgreSQL empties the table at commit by itself
+    (ON COMMIT DELETE ROWS), and the next chunk of the same transaction empties it first."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {STAGED_ITEMS}")  # noqa: S608
 
 
 def _claim_staged_items(*, remittances: list[Remittance]) -> None:
