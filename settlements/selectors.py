@@ -134,20 +134,17 @@ def run_list() -> QuerySet[SettlementRun]:
     return SettlementRun.objects.order_by("pk")
 
 
-def run_list_with_counts() -> QuerySet[SettlementRun]:
-    """Runs by id, each with `remittance_total`: the page query of the runs list."""
-    return run_list().annotate(remittance_total=Count("remittances"))
-
-
-def runs_totals(*, run_ids) -> dict[int, dict[str, Decimal]]:
-    """{run id: {currency: total}} for a whole page of runs in one query."""
-    totals: dict[int, dict[str, Decimal]] = {run_id: {} for run_id in run_ids}
+def runs_summaries(*, run_ids) -> dict[int, tuple[int, dict[str, Decimal]]]:
+    """{run id: (remittance count, {currency: total})} for a whole page of runs in one query."""
+    summaries: dict[int, tuple[int, dict[str, Decimal]]] = {run_id: (0, {}) for run_id in run_ids}
     rows = (
         Remittance.objects.filter(run_id__in=list(run_ids))
         .values("run_id", "currency")
-        .annotate(total=MoneySum("amount"))
+        .annotate(count=Count("pk"), total=MoneySum("amount"))
         .order_by("run_id", "currency")
     )
     for row in rows:
-        totals[row["run_id"]][row["currency"]] = row["total"]
-    return totals
+        count, totals = summaries[row["run_id"]]
+        totals[row["currency"]] = row["total"]
+        summaries[row["run_id"]] = (count + row["count"], totals)
+    return summaries

@@ -81,7 +81,7 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
     a list would make a page cost as much as its runs' remittances.
     """
 
-    remittance_count = serializers.IntegerField(source="remittance_total", read_only=True)
+    remittance_count = serializers.SerializerMethodField()
     totals = serializers.SerializerMethodField()
 
     class Meta:
@@ -98,8 +98,11 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
             "totals",
         ]
 
+    def get_remittance_count(self, run) -> int:
+        return self.context["summaries"][run.pk][0]
+
     def get_totals(self, run) -> dict[str, str]:
-        return {currency: f"{total:.2f}" for currency, total in self.context["totals"][run.pk].items()}
+        return {currency: f"{total:.2f}" for currency, total in self.context["summaries"][run.pk][1].items()}
 
 
 class GenerateSerializer(serializers.Serializer):

@@ -97,8 +97,8 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
 
     @extend_schema(responses={200: SettlementRunListSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(selectors.run_list_with_counts())
-        context = {"totals": selectors.runs_totals(run_ids=[run.pk for run in page])}
+        page = self.paginate_queryset(self.get_queryset())
+        context = {"summaries": selectors.runs_summaries(run_ids=[run.pk for run in page])}
         return self.get_paginated_response(SettlementRunListSerializer(page, many=True, context=context).data)
 
 
