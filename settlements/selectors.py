@@ -126,8 +126,7 @@ def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
 
 
 def run_totals(run: SettlementRun) -> dict[str, Decimal]:
-    rows = run.remittances.values("currency").annotate(total=MoneySum("amount")).order_by("currency")
-    return {row["currency"]: row["total"] for row in rows}
+    return runs_summaries(run_ids=[run.pk])[run.pk][1]
 
 
 def run_list() -> QuerySet[SettlementRun]:

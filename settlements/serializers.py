@@ -42,43 +42,12 @@ class RemittanceSerializer(serializers.ModelSerializer):
         return RemittanceWorklogSerializer(rows, many=True).data
 
 
-class SettlementRunSerializer(serializers.ModelSerializer):
-    """A run with its totals per currency and the remittances it created (from the context)."""
-
-    remittance_count = serializers.SerializerMethodField()
-    totals = serializers.SerializerMethodField()
-    remittances = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SettlementRun
-        fields = [
-            "id",
-            "period_end",
-            "status",
-            "created_at",
-            "finished_at",
-            "workers_total",
-            "workers_done",
-            "remittance_count",
-            "totals",
-            "remittances",
-        ]
-
-    def get_remittance_count(self, run) -> int:
-        return len(self.context["remittances"])
-
-    def get_totals(self, run) -> dict[str, str]:
-        return {currency: f"{total:.2f}" for currency, total in self.context["totals"].items()}
-
-    def get_remittances(self, run) -> list[dict]:
-        return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data
-
-
 class SettlementRunListSerializer(serializers.ModelSerializer):
     """A run in a list: its count and totals, without its remittances (`/api/remittances/?runId=`).
 
     A payroll run holds one remittance per worker (10,000 of them): embedding them in every row of
-    a list would make a page cost as much as its runs' remittances.
+    a list would make a page cost as much as its runs' remittances. `summaries` in the context is
+    `selectors.runs_summaries` for the runs serialized.
     """
 
     remittance_count = serializers.SerializerMethodField()
@@ -103,6 +72,18 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
 
     def get_totals(self, run) -> dict[str, str]:
         return {currency: f"{total:.2f}" for currency, total in self.context["summaries"][run.pk][1].items()}
+
+
+class SettlementRunSerializer(SettlementRunListSerializer):
+    """A run with its totals per currency and the remittances it created (from the context)."""
+
+    remittances = serializers.SerializerMethodField()
+
+    class Meta(SettlementRunListSerializer.Meta):
+        fields = [*SettlementRunListSerializer.Meta.fields, "remittances"]
+
+    def get_remittances(self, run) -> list[dict]:
+        return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data
 
 
 class GenerateSerializer(serializers.Serializer):

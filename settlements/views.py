@@ -52,7 +52,7 @@ def run_representation(run) -> dict:
     remittances = list(run.remittances.order_by("pk"))
     context = {
         "remittances": remittances,
-        "totals": selectors.run_totals(run),
+        "summaries": selectors.runs_summaries(run_ids=[run.pk]),
         "worklog_amounts": selectors.remittance_worklog_amounts(remittance_ids=[r.pk for r in remittances]),
     }
     return SettlementRunSerializer(run, context=context).data

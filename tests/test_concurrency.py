@@ -7,21 +7,15 @@ runs them.
 
 import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 from django.db.models import Sum
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from ledger.errors import Conflict
 from settlements import services as settlement_services
 from settlements.models import (
-    LIVE_REMITTANCE_STATUSES,
-    Claim,
     Remittance,
     RemittanceStatus,
     RunStatus,
@@ -29,46 +23,15 @@ from settlements.models import (
 )
 from settlements.services import runs
 from tests.factories import FinanceUserFactory, TaskFactory, WorkerFactory, WorkLogFactory
+from tests.threads import POSTGRES_THREADS, TIMEOUT, in_threads, live_claims_per_item, token_client
 from worklogs import services as worklog_services
 from worklogs.models import Adjustment, Item, Segment
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="PostgreSQL only: SQLite serialises all writers, so there is no concurrency to prove "
-        "(the PostgreSQL CI leg runs these)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_THREADS
 
 OCT = date(2025, 10, 31)
 NOV = date(2025, 11, 30)
 THREADS = 4
-TIMEOUT = 60
-
-
-def _in_threads(*functions: Callable[[], object]) -> list[tuple[str, object]]:
-    """Run each function in its own thread, released together; [("ok", value) | ("error", exc)] in order."""
-    barrier = threading.Barrier(len(functions))
-    results: list[tuple[str, object]] = [("missing", None)] * len(functions)
-
-    def worker(index: int, function: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            results[index] = ("ok", function())
-        except Exception as exc:
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return results
 
 
 def _record(worklog, day: int, hour: int, minutes: int = 60, month: int = 10) -> Segment:
@@ -79,20 +42,8 @@ def _record(worklog, day: int, hour: int, minutes: int = 60, month: int = 10) ->
     return segment
 
 
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def _live_claims_per_item() -> Counter:
-    return Counter(
-        Claim.objects.filter(remittance__status__in=LIVE_REMITTANCE_STATUSES).values_list("item_id", flat=True)
-    )
-
-
 def _assert_every_item_paid_exactly_once() -> None:
-    claims = _live_claims_per_item()
+    claims = live_claims_per_item()
     assert set(claims) == set(Item.objects.values_list("pk", flat=True))
     assert set(claims.values()) == {1}
 
@@ -102,7 +53,7 @@ def test_concurrent_generate_for_one_period_pays_each_worker_exactly_once():
     for i, worklog in enumerate(worklogs):
         _record(worklog, 1 + i, 9, minutes=10 * (i + 1))
 
-    results = _in_threads(*[lambda: settlement_services.settlement_generate(period_end=OCT)] * THREADS)
+    results = in_threads(*[lambda: settlement_services.settlement_generate(period_end=OCT)] * THREADS)
 
     errors = [value for outcome, value in results if outcome == "error"]
     assert all(isinstance(e, Conflict) for e in errors), errors  # waiting or 409, never anything else
@@ -120,12 +71,12 @@ def test_concurrent_generate_over_http_answers_201_or_409_and_pays_once():
     for worklog in worklogs:
         for hour in (9, 10, 11):
             _record(worklog, 2, hour, minutes=20)
-    clients = [_client(FinanceUserFactory()) for _ in range(THREADS)]
+    clients = [token_client(FinanceUserFactory()) for _ in range(THREADS)]
 
     def post(client):
         return lambda: client.post("/generate-remittances-for-all-users", {"periodEnd": "2025-10-31"}, format="json")
 
-    results = _in_threads(*[post(c) for c in clients])
+    results = in_threads(*[post(c) for c in clients])
 
     statuses = [value.status_code for _, value in results]
     assert set(statuses) <= {201, 409}, statuses
@@ -161,7 +112,7 @@ def test_segment_recorded_during_a_run_is_paid_exactly_once(settings):
         finally:
             late_recorded.set()
 
-    results = _in_threads(run, record_late)
+    results = in_threads(run, record_late)
 
     assert [outcome for outcome, _ in results] == ["ok", "ok"], results
     oct_run = results[0][1]
@@ -185,7 +136,7 @@ def test_segments_recorded_while_runs_race_are_each_paid_once(settings):
             for worklog in worklogs:
                 _record(worklog, 1, hour, minutes=7)
 
-    results = _in_threads(
+    results = in_threads(
         record_many,
         lambda: settlement_services.settlement_generate(period_end=OCT),
         lambda: settlement_services.settlement_generate(period_end=OCT),
@@ -203,7 +154,7 @@ def test_concurrent_overlapping_segment_posts_exactly_one_wins():
     worker = WorkerFactory()
     worklogs = [WorkLogFactory(worker=worker, task=TaskFactory()) for _ in range(2)]
     user = FinanceUserFactory()
-    clients = [_client(user) for _ in range(THREADS)]
+    clients = [token_client(user) for _ in range(THREADS)]
     bodies = [
         {"startedAt": f"2025-10-01T09:{10 * i:02d}:00Z", "endedAt": f"2025-10-01T10:{10 * i:02d}:00Z"}
         for i in range(THREADS)
@@ -213,7 +164,7 @@ def test_concurrent_overlapping_segment_posts_exactly_one_wins():
         url = f"/api/worklogs/{worklogs[i % 2].pk}/segments/"
         return lambda: clients[i].post(url, bodies[i], format="json")
 
-    results = _in_threads(*[post(i) for i in range(THREADS)])
+    results = in_threads(*[post(i) for i in range(THREADS)])
 
     statuses = sorted(value.status_code for _, value in results)
     assert statuses == [201] + [409] * (THREADS - 1), [v.content for _, v in results]
@@ -225,10 +176,10 @@ def test_concurrent_mark_paid_and_cancel_exactly_one_wins():
     worklog = WorkLogFactory(hourly_rate=Decimal("10.00"))
     _record(worklog, 3, 9)
     remittance = settlement_services.settlement_generate(period_end=OCT).remittances.get()
-    clients = [_client(FinanceUserFactory()) for _ in range(2)]
+    clients = [token_client(FinanceUserFactory()) for _ in range(2)]
     base = f"/api/remittances/{remittance.pk}"
 
-    results = _in_threads(
+    results = in_threads(
         lambda: clients[0].post(f"{base}/mark-paid/", {"providerReference": "bank-1"}, format="json"),
         lambda: clients[1].post(f"{base}/cancel/", {"reason": "withdrawn"}, format="json"),
     )
@@ -246,10 +197,10 @@ def test_concurrent_mark_paid_and_cancel_exactly_one_wins():
 def test_concurrent_requests_with_one_idempotency_key_create_once():
     worklog = WorkLogFactory(hourly_rate=Decimal("45.39"))
     client_user = FinanceUserFactory()
-    clients = [_client(client_user) for _ in range(THREADS)]
+    clients = [token_client(client_user) for _ in range(THREADS)]
     body = {"worklogId": worklog.pk, "amount": "-12.34", "reason": "equipment"}
 
-    results = _in_threads(
+    results = in_threads(
         *[(lambda c=c: c.post("/api/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY="adj-1")) for c in clients]
     )
 
@@ -264,11 +215,11 @@ def test_concurrent_requests_with_one_idempotency_key_create_once():
 def test_concurrent_segment_posts_with_one_idempotency_key_create_once():
     worklog = WorkLogFactory(hourly_rate=Decimal("45.39"))
     user = FinanceUserFactory()
-    clients = [_client(user) for _ in range(THREADS)]
+    clients = [token_client(user) for _ in range(THREADS)]
     body = {"startedAt": "2025-10-06T09:00:00Z", "endedAt": "2025-10-06T09:10:00Z"}
     url = f"/api/worklogs/{worklog.pk}/segments/"
 
-    results = _in_threads(
+    results = in_threads(
         *[(lambda c=c: c.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="seg-1")) for c in clients]
     )
 

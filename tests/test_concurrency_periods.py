@@ -6,66 +6,28 @@ twice is the worker lock and the claim's unique (item, generation) index. Real t
 connections, on PostgreSQL (SQLite serialises every writer).
 """
 
-import threading
-from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
-from django.db import connection, connections
 from django.db.models import Sum
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from ledger.errors import Conflict
 from settlements import services as settlement_services
-from settlements.models import LIVE_REMITTANCE_STATUSES, Claim, Remittance, RemittanceStatus
+from settlements.models import Claim, Remittance, RemittanceStatus
 from tests.factories import FinanceUserFactory, WorkLogFactory
+from tests.threads import POSTGRES_THREADS, in_threads, live_claims_per_item, token_client
 from worklogs import services as worklog_services
 from worklogs.models import Adjustment, Item, WorkLog
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="PostgreSQL only: SQLite serialises all writers, so there is no concurrency to prove "
-        "(the PostgreSQL CI leg runs these)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_THREADS
 
 OCT = date(2025, 10, 31)
 NOV = date(2025, 11, 30)
 WORKERS = 6
 ROUNDS = 3
-TIMEOUT = 60
 # Worker i: 10·(i+1) minutes in October and 7 in November at 45.39/h, plus 1.01, its worklog rounded
 # once, half up: 7.565 + 1.01 + 5.2955 = 13.8705 -> 13.87, ..., 22.695 + 6.3055 = 29.0005 -> 29.00.
 OWED = [Decimal(x) for x in ("13.87", "21.44", "29.00", "36.57", "44.13", "51.70")]
-
-
-def _in_threads(*functions: Callable[[], object]) -> list[tuple[str, object]]:
-    """Run each function in its own thread, released together; [("ok", value) | ("error", exc)] in order."""
-    barrier = threading.Barrier(len(functions))
-    results: list[tuple[str, object]] = [("missing", None)] * len(functions)
-
-    def worker(index: int, function: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            results[index] = ("ok", function())
-        except Exception as exc:
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return results
 
 
 def _record(worklog, month: int, day: int, minutes: int) -> None:
@@ -83,12 +45,6 @@ def _workers_owed_in_october_and_november() -> list[WorkLog]:
     return worklogs
 
 
-def _live_claims_per_item() -> Counter:
-    return Counter(
-        Claim.objects.filter(remittance__status__in=LIVE_REMITTANCE_STATUSES).values_list("item_id", flat=True)
-    )
-
-
 def test_october_and_november_runs_racing_never_claim_an_item_twice(settings):
     settings.SETTLEMENT_CHUNK_SIZE = 1  # one transaction per worker: the two runs interleave
     settings.SETTLEMENT_PARALLELISM = 1  # each run settles its chunks one after another
@@ -96,7 +52,7 @@ def test_october_and_november_runs_racing_never_claim_an_item_twice(settings):
     for _ in range(ROUNDS):  # fresh workers each round, so the race happens again
         worklogs = _workers_owed_in_october_and_november()
 
-        results = _in_threads(
+        results = in_threads(
             lambda: settlement_services.settlement_generate(period_end=OCT),
             lambda: settlement_services.settlement_generate(period_end=NOV),
         )
@@ -105,7 +61,7 @@ def test_october_and_november_runs_racing_never_claim_an_item_twice(settings):
         outcomes.append([outcome for outcome, _ in results])
         settlement_services.settlement_generate(period_end=NOV)  # settles whatever a refused run left
 
-        claims = _live_claims_per_item()
+        claims = live_claims_per_item()
         assert set(claims) == set(Item.objects.values_list("pk", flat=True))
         assert set(claims.values()) == {1}, [item for item, n in claims.items() if n > 1]
         # November work is never due to the October run.
@@ -122,8 +78,7 @@ def test_october_and_november_runs_racing_never_claim_an_item_twice(settings):
 
 def test_one_adjustment_external_id_posted_for_two_workers_at_once_is_201_and_409_never_500():
     first, second = WorkLogFactory(), WorkLogFactory()  # two workers: the requests share no row lock
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=FinanceUserFactory()).key}")
+    client = token_client(FinanceUserFactory())
 
     def post(worklog, external_id):
         body = {"worklogId": worklog.pk, "amount": "-5.00", "reason": "equipment", "externalId": external_id}
@@ -131,6 +86,6 @@ def test_one_adjustment_external_id_posted_for_two_workers_at_once_is_201_and_40
 
     for round_ in range(5):  # the later one meets the unique index whenever both pass the lookup
         external_id = f"fin-race-{round_}"
-        results = _in_threads(post(first, external_id), post(second, external_id))
+        results = in_threads(post(first, external_id), post(second, external_id))
         assert sorted(value for _, value in results) == [201, 409], results
         assert Adjustment.objects.get(external_id=external_id).amount == Decimal("-5.00")

@@ -111,38 +111,42 @@ def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[i
     parallelism = _parallelism(chunks)
     if parallelism == 1:
         for chunk in chunks:
-            _settle_chunk(run=run, worker_ids=chunk)
-            done += len(chunk)
-            SettlementRun.objects.filter(pk=run.pk).update(workers_done=done)
+            done += _settle_counted(run=run, worker_ids=chunk)
             yield done
         return
 
     def settle(chunk: list[int]) -> int:
         try:
-            _settle_chunk(run=run, worker_ids=chunk)
-            SettlementRun.objects.filter(pk=run.pk).update(workers_done=F("workers_done") + len(chunk))
-            return len(chunk)
+            return _settle_counted(run=run, worker_ids=chunk)
         finally:
             connection.close()  # this thread's own connection
 
     pending = iter(chunks)
+    failure: BaseException | None = None
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="settle") as pool:
         in_flight = {pool.submit(settle, chunk) for chunk in islice(pending, parallelism)}
-        failure: BaseException | None = None
         while in_flight:
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
-                if future.exception() is not None:
-                    if failure is not None:  # only the first is raised; the others are logged
-                        logger.error("Settlement run %s: another chunk failed too", run.pk, exc_info=future.exception())
-                    failure = failure or future.exception()
-                    continue
-                done += future.result()
-                yield done
+                error = future.exception()
+                if error is None:
+                    done += future.result()
+                    yield done
+                elif failure is None:
+                    failure = error
+                else:  # only the first is raised; the others are logged
+                    logger.error("Settlement run %s: another chunk failed too", run.pk, exc_info=error)
             if failure is None:
                 in_flight |= {pool.submit(settle, chunk) for chunk in islice(pending, len(finished))}
     if failure is not None:
         raise failure
+
+
+def _settle_counted(*, run: SettlementRun, worker_ids: list[int]) -> int:
+    """Settle one chunk, then count its workers in the run's progress; returns how many."""
+    _settle_chunk(run=run, worker_ids=worker_ids)
+    SettlementRun.objects.filter(pk=run.pk).update(workers_done=F("workers_done") + len(worker_ids))
+    return len(worker_ids)
 
 
 @transaction.atomic
