@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
-from ledger.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
 from ledger.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"

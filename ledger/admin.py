@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.models import Account, JournalEntry, Posting
 
 
@@ -53,12 +53,7 @@ def domain_message(exc: DomainError, prefix: str = "") -> str:
 
 def form_error_from(form: forms.Form, exc: DomainError) -> None:
     """Show a service's refusal on the form: on its field when the form has one, else on top."""
-    field = exc.field if exc.field in form.fields else None
-    if field is None and exc.field:
-        # The API names fields in camelCase; the admin form uses snake_case.
-        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in exc.field)
-        field = snake if snake in form.fields else None
-    form.add_error(field, exc.message)
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def service_form_page(

@@ -12,7 +12,7 @@ The ledger imports no other app, so accounts refer to their owner by `party` (a 
 
 from django.db import models
 
-from ledger.money import MoneyField
+from core.money import MoneyField
 
 
 class AccountKind(models.TextChoices):

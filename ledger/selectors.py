@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
+from core.money import MoneySum
 from ledger.models import AccountKind, Posting
-from ledger.money import MoneySum
 
 
 def party_balances(*, party: int) -> dict[str, Decimal]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.models import Account, AccountKind, JournalEntry, Posting
 
 WORKER_ACCOUNT_KINDS = (AccountKind.EXPENSE, AccountKind.PAYABLE, AccountKind.IN_TRANSIT, AccountKind.CASH)

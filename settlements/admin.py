@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.money import MoneySum, format_money
 from ledger.admin import ImmutableAdmin, ImmutableInline, action_hidden_fields
-from ledger.money import MoneySum, format_money
 from settlements import admin_views, selectors
 from settlements.exports import remittances_csv_response
 from settlements.models import Claim, PayoutSubmission, ProcessorEvent, Remittance, RemittanceEvent, SettlementRun

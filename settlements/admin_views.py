@@ -16,9 +16,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from core.errors import DomainError
+from core.money import format_money
 from ledger.admin import apply_to_each, form_error_from, service_form_page
-from ledger.errors import DomainError
-from ledger.money import format_money
 from settlements import selectors, services
 from settlements.models import REMITTANCE_TRANSITIONS, Remittance, RemittanceStatus
 from settlements.statement import settlement_preview, worker_statement

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
+from core.money import MoneySum, cents_of_next_item, round_exact
 from ledger.models import AccountKind, Posting
-from ledger.money import MoneySum, cents_of_next_item, round_exact
 from ledger.selectors import party_ledger_view, trial_balance
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,

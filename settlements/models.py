@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ledger.money import MoneyField
+from core.money import MoneyField
 from worklogs.models import Item, Worker, WorkLog
 
 

@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ledger.errors import Conflict, DomainError, InvalidInput
+from core.errors import Conflict, InvalidInput, Unauthenticated
 from settlements.gateway import get_gateway
 from settlements.models import (
     PayoutSubmission,
@@ -138,10 +138,9 @@ def payout_submit(*, submission: PayoutSubmission) -> PayoutSubmission:
 # --- Signatures -----------------------------------------------------------------------------
 
 
-class InvalidSignature(DomainError):
+class InvalidSignature(Unauthenticated):
     """A webhook call that is not provably from the provider, or not recent: 401, nothing written."""
 
-    status = 401
     code = "invalid_signature"
 
 
@@ -220,17 +219,17 @@ def _parse_event(raw_body: bytes) -> _ParsedEvent:
         if isinstance(remittance_id, str) and remittance_id.isdigit():
             remittance_id = int(remittance_id)
         if isinstance(remittance_id, bool) or not isinstance(remittance_id, int) or remittance_id <= 0:
-            raise InvalidInput("A positive integer is expected.", field="remittanceId")
+            raise InvalidInput("A positive integer is expected.", field="remittance_id")
     reference = body.get("providerReference") or ""
     if not isinstance(reference, str) or len(reference) > 200:
-        raise InvalidInput("A string of at most 200 characters is expected.", field="providerReference")
+        raise InvalidInput("A string of at most 200 characters is expected.", field="provider_reference")
     if event_type in EVENT_TYPES and remittance_id is None and not reference:
-        raise InvalidInput(f"{event_type} needs a remittanceId or a providerReference.", field="remittanceId")
+        raise InvalidInput(f"{event_type} needs a remittanceId or a providerReference.", field="remittance_id")
     occurred_at = body.get("occurredAt")
     if occurred_at is not None:
         parsed = parse_datetime(occurred_at) if isinstance(occurred_at, str) else None
         if parsed is None or parsed.tzinfo is None:
-            raise InvalidInput("An ISO-8601 timestamp with an offset is expected.", field="occurredAt")
+            raise InvalidInput("An ISO-8601 timestamp with an offset is expected.", field="occurred_at")
         occurred_at = parsed
     data = body.get("data") or {}
     if not isinstance(data, dict):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import IsFinanceStaff
-from ledger.errors import Conflict
+from core.errors import Conflict
 from settlements import selectors
 from settlements.models import RunStatus, SettlementRun
 from settlements.serializers import SettlementRunSerializer

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from ledger.money import CENT, MoneySum
+from core.money import CENT, MoneySum
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
     OPEN_REMITTANCE_STATUSES,

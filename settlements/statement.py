@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.money import CENT, MoneySum
 from ledger.models import AccountKind, Posting
-from ledger.money import CENT, MoneySum
 from settlements.selectors import eligible_totals_by_worker, workers_with_live_remittance
 from worklogs.models import Worker
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from ledger.errors import Conflict
+from core.errors import Conflict
 from settlements import services as settlement_services
 from settlements.models import (
     Remittance,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from ledger.errors import Conflict
+from core.errors import Conflict
 from settlements import services as settlement_services
 from settlements.models import Claim, Remittance, RemittanceStatus
 from tests.factories import FinanceUserFactory, WorkLogFactory

@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
-from ledger.errors import Conflict
+from core.errors import Conflict
 from ledger.selectors import party_ledger_view, trial_balance
 from settlements import services as settlement_services
 from settlements.audit import audit_all

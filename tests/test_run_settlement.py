@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from ledger.errors import Conflict
+from core.errors import Conflict
 from ledger.models import JournalEntry, Posting
 from settlements.management.commands import run_settlement
 from settlements.models import Claim, Remittance, RemittanceStatus, SettlementRun

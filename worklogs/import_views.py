@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import IsFinanceStaff
-from ledger.errors import InvalidInput
+from core.errors import InvalidInput
 from worklogs.importer import KINDS, records_from_json, worklogs_import
 
 

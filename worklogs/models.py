@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from ledger.money import ExactField, MoneyField
+from core.money import ExactField, MoneyField
 
 LIVE_SEGMENT_STATUSES = ("ACTIVE", "DISPUTED")
 

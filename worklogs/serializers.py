@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from config.fields import MoneyInputField, OffsetDateTimeField
-from ledger.money import format_money
+from core.money import format_money
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
 
 MONEY = {"max_digits": 14, "decimal_places": 2}

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from ledger.db_guards import FORBID_CHANGE_FUNCTION, forbid_change_sql, postgres_only
+from core.db_guards import FORBID_CHANGE_FUNCTION, forbid_change_sql, postgres_only
 
 BALANCED = """
 CREATE OR REPLACE FUNCTION ledger_check_entry_balanced() RETURNS trigger AS $$

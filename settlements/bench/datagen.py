@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
-from ledger.money import EXACT_UNITS_PER_CENT
+from core.money import EXACT_UNITS_PER_CENT
 from settlements.selectors import default_period_end
 
 WORKLOGS_PER_WORKER = 20
@@ -49,7 +49,7 @@ HALF_CENT = EXACT_UNITS_PER_CENT // 2
 
 
 def _round_cents(units: int) -> int:
-    """ledger.money.round_exact in integer cents: floor(100x + 1/2), exact for negatives too."""
+    """core.money.round_exact in integer cents: floor(100x + 1/2), exact for negatives too."""
     return (units + HALF_CENT) // EXACT_UNITS_PER_CENT
 
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from ledger.db_guards import forbid_change_sql, postgres_only
+from core.db_guards import forbid_change_sql, postgres_only
 
 # A remittance's money never changes, it is never deleted, and its status only moves forward.
 REMITTANCE_FORWARD_ONLY = """

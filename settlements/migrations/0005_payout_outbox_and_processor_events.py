@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from ledger.db_guards import forbid_change_sql, postgres_only
+from core.db_guards import forbid_change_sql, postgres_only
 
 
 class Migration(migrations.Migration):

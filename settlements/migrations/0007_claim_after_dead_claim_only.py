@@ -11,7 +11,7 @@ table cost 15% of a payroll-scale run: every inserted row was copied into the tu
 
 from django.db import migrations
 
-from ledger.db_guards import postgres_only
+from core.db_guards import postgres_only
 
 CLAIM_AFTER_DEAD_CLAIM = """
 CREATE OR REPLACE FUNCTION settlements_claim_after_dead_claim() RETURNS trigger AS $$

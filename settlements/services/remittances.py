@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from ledger.errors import Conflict, require_text
+from core.errors import Conflict, require_text
+from core.money import MoneySum
 from ledger.models import AccountKind
-from ledger.money import MoneySum
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
 from settlements.models import (
     REMITTANCE_TRANSITIONS,

@@ -19,9 +19,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from ledger.errors import Conflict
+from core.errors import Conflict
+from core.money import CENT, MoneySum
 from ledger.models import AccountKind
-from ledger.money import CENT, MoneySum
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
 from settlements import payouts
 from settlements.models import (

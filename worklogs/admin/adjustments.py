@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core.errors import DomainError
 from ledger.admin import (
     ImmutableAdmin,
     form_error_from,
     service_form_page,
 )
-from ledger.errors import DomainError
 from worklogs import services
 from worklogs.admin.common import money
 from worklogs.models import Adjustment, WorkLog

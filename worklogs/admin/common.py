@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
-from ledger.errors import DomainError
-from ledger.money import format_money
+from core.errors import DomainError
+from core.money import format_money
 
 
 def money(amount, currency: str = "") -> str:

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 
+from core.errors import DomainError
+from core.money import format_money
 from ledger.admin import (
     ImmutableAdmin,
     action_hidden_fields,
@@ -10,8 +12,6 @@ from ledger.admin import (
     form_error_from,
     service_form_page,
 )
-from ledger.errors import DomainError
-from ledger.money import format_money
 from worklogs import selectors, services
 from worklogs.models import Segment
 

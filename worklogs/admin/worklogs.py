@@ -3,10 +3,10 @@
 from django.contrib import admin
 from django.urls import reverse
 
+from core.money import format_money
 from ledger.admin import (
     ImmutableInline,
 )
-from ledger.money import format_money
 from worklogs import selectors, services
 from worklogs.admin.common import ServiceSaveAdmin
 from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog

@@ -24,7 +24,7 @@ reaching `worklogs_import` is refused as malformed, since its digits are already
 
 from django.db import transaction
 
-from ledger.errors import InvalidInput
+from core.errors import InvalidInput
 from worklogs.importer.reading import KINDS, RecordError, records_from_json
 from worklogs.importer.records import Importer
 from worklogs.importer.report import ImportReport, SkippedRecord

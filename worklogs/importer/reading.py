@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ledger.errors import InvalidInput
-from ledger.money import parse_money
+from core.errors import InvalidInput
+from core.money import parse_money
 
 KINDS = ("worker", "task", "worklog", "segment", "adjustment")
 SEGMENT_STATUSES = ("approved", "disputed", "cancelled")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import DatabaseError, transaction
 
-from ledger.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from worklogs import services
 from worklogs.importer.reading import (
     CANCEL_REASON,

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from ledger.db_guards import forbid_change_sql, postgres_only
+from core.db_guards import forbid_change_sql, postgres_only
 
 # Segments of one worker that are ACTIVE or DISPUTED never overlap: the service checks under the
 # worker lock, and PostgreSQL refuses it too (an exclusion constraint over the time range).

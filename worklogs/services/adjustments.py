@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from ledger.errors import Conflict, InvalidInput, require_text
-from ledger.money import amount_units
+from core.errors import Conflict, InvalidInput, require_text
+from core.money import amount_units
 from worklogs.models import Adjustment, ItemKind, WorkLog
 from worklogs.services.items import item_add
 from worklogs.services.locks import lock_worker, lock_worklog

@@ -4,8 +4,8 @@ from datetime import date
 
 from django.db.models import F
 
+from core.money import cents_of_next_item, round_exact
 from ledger.models import Account, AccountKind
-from ledger.money import cents_of_next_item, round_exact
 from ledger.services import EntrySpec, accounts_open_for_party, entry_post
 from worklogs.models import Adjustment, Item, Segment, WorkLog
 

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.errors import Conflict, InvalidInput, require_text
-from ledger.money import segment_units
+from core.errors import Conflict, InvalidInput, require_text
+from core.money import segment_units
 from worklogs.models import LIVE_SEGMENT_STATUSES, Item, ItemKind, Segment, SegmentStatus, WorkLog
 from worklogs.services.items import item_add
 from worklogs.services.locks import lock_segment, lock_worker, lock_worklog
@@ -22,12 +22,12 @@ def _validate_span(started_at: datetime, ended_at: datetime) -> int:
     if started_at.microsecond or ended_at.microsecond:
         raise InvalidInput("Timestamps are whole seconds; drop the fraction of a second.")
     if ended_at <= started_at:
-        raise InvalidInput("endedAt must be after startedAt.", field="endedAt")
+        raise InvalidInput("endedAt must be after startedAt.", field="ended_at")
     seconds = int((ended_at - started_at).total_seconds())
     if seconds > MAX_SEGMENT_SECONDS:
-        raise InvalidInput("A segment lasts at most 24 hours.", field="endedAt")
+        raise InvalidInput("A segment lasts at most 24 hours.", field="ended_at")
     if ended_at > timezone.now() + timedelta(seconds=settings.SEGMENT_MAX_CLOCK_SKEW_SECONDS):
-        raise InvalidInput("A segment may not end in the future.", field="endedAt")
+        raise InvalidInput("A segment may not end in the future.", field="ended_at")
     return seconds
 
 

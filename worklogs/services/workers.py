@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from ledger.currencies import ISO_4217
-from ledger.errors import Conflict, InvalidInput
+from core.currencies import ISO_4217
+from core.errors import Conflict, InvalidInput
 from ledger.services import accounts_open_for_party
 from worklogs.models import Task, Worker, WorkLog
 from worklogs.services.locks import lock_worker, lock_worklog
@@ -15,9 +15,9 @@ MAX_RATE = Decimal("10000")
 
 def _validate_rate(hourly_rate: Decimal) -> Decimal:
     if hourly_rate != hourly_rate.quantize(Decimal("0.01")):
-        raise InvalidInput("hourlyRate may have at most two decimals.", field="hourlyRate")
+        raise InvalidInput("hourlyRate may have at most two decimals.", field="hourly_rate")
     if hourly_rate <= 0 or hourly_rate > MAX_RATE:
-        raise InvalidInput("hourlyRate must be greater than 0 and at most 10000.00.", field="hourlyRate")
+        raise InvalidInput("hourlyRate must be greater than 0 and at most 10000.00.", field="hourly_rate")
     return hourly_rate.quantize(Decimal("0.01"))
 
 

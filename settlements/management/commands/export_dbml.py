@@ -148,7 +148,7 @@ def condition_sql(model: type[models.Model], q: Q) -> str:
 
 
 def _sql_of_operation(operation) -> list[str]:
-    """The forward SQL of a RunSQL, or of a RunPython made by `ledger.db_guards.postgres_only`."""
+    """The forward SQL of a RunSQL, or of a RunPython made by `core.db_guards.postgres_only`."""
     if hasattr(operation, "sql"):
         sql = operation.sql
         return [sql] if isinstance(sql, str) else [s if isinstance(s, str) else s[0] for s in sql]

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from ledger.errors import DomainError
-from ledger.money import format_money
+from core.errors import DomainError
+from core.money import format_money
 from settlements.selectors import default_period_end, run_totals
 from settlements.services import settlement_generate
 from settlements.statement import settlement_preview

@@ -25,7 +25,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from config.permissions import FINANCE_GROUP
-from ledger.money import CENT
+from core.money import CENT
 from settlements.models import Remittance, SettlementRun
 from settlements.selectors import default_period_end, worker_balance
 from settlements.services import remittance_mark_failed, remittance_mark_paid, settlement_generate

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.errors import InvalidInput
+from core.errors import InvalidInput
 from worklogs.importer import KINDS, records_from_json, worklogs_import
 
 
