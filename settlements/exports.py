@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
-from config.permissions import IsFinanceStaff
+from api.permissions import IsFinanceStaff
 from settlements.models import RemittanceStatus, SettlementRun
 from settlements.selectors import run_list
 from worklogs.exports import CHUNK_SIZE, CSVRenderer, csv_response, csv_stream, safe_text

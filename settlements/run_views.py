@@ -16,7 +16,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import IsFinanceStaff
+from api.permissions import IsFinanceStaff
 from core.errors import Conflict
 from settlements import selectors
 from settlements.models import RunStatus, SettlementRun

@@ -8,8 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import IsFinanceOrWorkerReading, viewer_scope
 from settlements.statement import worker_statement
+from worklogs.api.permissions import IsFinanceOrWorkerReading, viewer_scope
 from worklogs.selectors import worker_list
 
 MONEY = {"max_digits": 14, "decimal_places": 2}

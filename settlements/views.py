@@ -7,8 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.idempotency import idempotent
-from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
+from api.idempotency import idempotent
+from api.openapi import IDEMPOTENCY_HEADER
+from api.permissions import IsFinanceStaff
 from settlements import selectors, services
 from settlements.filters import RemittanceFilter
 from settlements.models import Remittance
@@ -22,8 +23,8 @@ from settlements.serializers import (
     SettlementRunListSerializer,
     SettlementRunSerializer,
 )
+from worklogs.api.permissions import IsFinanceOrWorkerReading, viewer_scope
 from worklogs.selectors import worker_list
-from worklogs.views import IDEMPOTENCY_HEADER
 
 # The remittance state machine (API.md, extended for a payout provider), stated once for the schema.
 STATE_MACHINE = (

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ledger.models import IdempotencyKey, JournalEntry, Posting
+from api.models import IdempotencyKey
+from ledger.models import JournalEntry, Posting
 from settlements.models import Claim, Remittance, RemittanceEvent, SettlementRun
 from tests.api_helpers import GENERATE, LIST_ALL, generate, get_worklog, new_worklog, record, remittance_of, ts
 from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog

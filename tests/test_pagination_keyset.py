@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from config.pagination import PageNumberPagination
+from api.pagination import PageNumberPagination
 from tests.factories import WorkLogFactory
 
 pytestmark = pytest.mark.django_db

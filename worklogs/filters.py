@@ -1,6 +1,6 @@
 from django_filters import rest_framework as filters
 
-from config.fields import IdFilter
+from api.fields import IdFilter
 from worklogs.models import Segment, Worker, WorkLog
 from worklogs.selectors import REMITTED_Q
 

@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import IsFinanceStaff
+from api.permissions import IsFinanceStaff
 from core.errors import InvalidInput
 from worklogs.importer import KINDS, records_from_json, worklogs_import
 

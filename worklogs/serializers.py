@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from config.fields import MoneyInputField, OffsetDateTimeField
+from api.fields import MoneyInputField, OffsetDateTimeField
 from core.money import format_money
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
 

@@ -1,15 +1,17 @@
 """Thin DRF views: validate with a serializer, call one service or selector, serialize."""
 
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from config.idempotency import idempotent
-from config.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
+from api.idempotency import idempotent
+from api.openapi import IDEMPOTENCY_HEADER
+from api.permissions import IsFinanceStaff
 from worklogs import selectors, services
+from worklogs.api.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, viewer_scope
 from worklogs.exports import WorkLogCSVExportMixin
 from worklogs.filters import SegmentFilter, WorkerFilter, WorkLogFilter
 from worklogs.serializers import (
@@ -30,13 +32,6 @@ from worklogs.serializers import (
     WorkLogRateSerializer,
     WorkLogSerializer,
     worklog_rows,
-)
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="Replays the original answer for a repeat with the same body; another body is 409.",
 )
 
 

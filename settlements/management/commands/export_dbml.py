@@ -26,7 +26,7 @@ from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrappe
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import F, Q
 
-APP_LABELS = ("ledger", "worklogs", "settlements")
+APP_LABELS = ("api", "ledger", "worklogs", "settlements")
 
 HEADER = "// Generated from the Django models by `python manage.py export_dbml` (make schema). Do not edit."
 

@@ -24,7 +24,7 @@ from django.db.models import Count
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from config.permissions import FINANCE_GROUP
+from api.permissions import FINANCE_GROUP
 from core.money import CENT
 from settlements.models import Remittance, SettlementRun
 from settlements.selectors import default_period_end, worker_balance

@@ -1,20 +1,12 @@
-"""The three kinds of user of API.md: finance staff, worker users, and everyone else (403)."""
+"""Worker users (API.md "Authentication and roles"): a Django user linked to a Worker may read
+their own worker, worklogs, segments, remittances, balance and statement, and record segments on
+their own worklogs. Views scope their querysets with `viewer_scope`; another worker's objects are
+then simply not found (404)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-FINANCE_GROUP = "finance"
-
-
-def is_finance(user) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_is_finance", None)
-    if cached is None:
-        cached = user.groups.filter(name=FINANCE_GROUP).exists()
-        user._is_finance = cached
-    return cached
+from api.permissions import is_finance
+from worklogs.models import Worker
 
 
 def worker_of(user):
@@ -22,17 +14,8 @@ def worker_of(user):
     if not (user and user.is_authenticated):
         return None
     if not hasattr(user, "_worker_cache"):
-        from worklogs.models import Worker
-
         user._worker_cache = Worker.objects.filter(user=user).first()
     return user._worker_cache
-
-
-class IsFinanceStaff(BasePermission):
-    message = "Only finance staff may do this."
-
-    def has_permission(self, request, view) -> bool:
-        return is_finance(request.user)
 
 
 class IsFinanceOrWorkerReading(BasePermission):

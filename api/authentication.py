@@ -1,6 +1,6 @@
 """Token authentication that also answers "is this finance staff?" in the same query.
 
-Every API request asks both (DRF's token lookup, then `config.permissions.is_finance`); one query
+Every API request asks both (DRF's token lookup, then `api.permissions.is_finance`); one query
 instead of two is a measurable share of a list page (docs/PERFORMANCE.md).
 """
 
@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from config.permissions import FINANCE_GROUP
+from api.permissions import FINANCE_GROUP
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -26,5 +26,5 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token.user._is_finance = token.user_in_finance  # read by config.permissions.is_finance
+        token.user._is_finance = token.user_in_finance  # read by api.permissions.is_finance
         return (token.user, token)

@@ -13,8 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
+from api.models import IdempotencyKey
 from core.errors import Conflict, InvalidInput
-from ledger.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 
