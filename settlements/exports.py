@@ -16,10 +16,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
+from api.csv import CHUNK_SIZE, CSVRenderer, csv_response, csv_stream, safe_text
 from api.permissions import IsFinanceStaff
 from settlements.models import RemittanceStatus, SettlementRun
 from settlements.selectors import run_list
-from worklogs.exports import CHUNK_SIZE, CSVRenderer, csv_response, csv_stream, safe_text
 
 REMITTANCE_HEADER = [
     "worker",

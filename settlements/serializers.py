@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from settlements.models import Remittance, SettlementRun
-from worklogs.serializers import ReasonSerializer
+from worklogs.api.serializers import ReasonSerializer
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

@@ -23,8 +23,8 @@ from tests.api_helpers import (
 )
 from tests.factories import TaskFactory, WorkerFactory, WorkLogFactory
 from worklogs import services as worklog_services
+from worklogs.api.serializers import WorkLogSerializer
 from worklogs.models import Task, WorkLog
-from worklogs.serializers import WorkLogSerializer
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 
 from core.errors import Conflict, InvalidInput, require_text
 from core.money import amount_units
+from worklogs.locks import lock_worker, lock_worklog
 from worklogs.models import Adjustment, ItemKind, WorkLog
 from worklogs.services.items import item_add
-from worklogs.services.locks import lock_worker, lock_worklog
 
 MAX_ADJUSTMENT = Decimal("1000000")
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, require_text
 from core.money import segment_units
+from worklogs.locks import lock_segment, lock_worker, lock_worklog
 from worklogs.models import LIVE_SEGMENT_STATUSES, Item, ItemKind, Segment, SegmentStatus, WorkLog
 from worklogs.services.items import item_add
-from worklogs.services.locks import lock_segment, lock_worker, lock_worklog
 
 MAX_SEGMENT_SECONDS = 24 * 3600
 

@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 from core.currencies import ISO_4217
 from core.errors import Conflict, InvalidInput
 from ledger.services import accounts_open_for_party
+from worklogs.locks import lock_worker, lock_worklog
 from worklogs.models import Task, Worker, WorkLog
-from worklogs.services.locks import lock_worker, lock_worklog
 
 MAX_RATE = Decimal("10000")
 

@@ -1,4 +1,4 @@
-"""CSV exports for finance spreadsheets, streamed so a large export never sits in memory.
+"""CSV for finance spreadsheets and bank files, streamed so a large export never sits in memory.
 
 `CSVExportMixin` gives a list view `?format=csv`: the same queryset and filters as its JSON pages,
 every row (no pagination), written as the database cursor is read (`iterator(chunk_size=...)`).
@@ -53,44 +53,6 @@ def csv_response(lines: Iterator[str], *, filename: str) -> StreamingHttpRespons
     return response
 
 
-WORKLOG_HEADER = [
-    "worklog id",
-    "external id",
-    "worker id",
-    "worker",
-    "worker external id",
-    "task id",
-    "task",
-    "hourly rate",
-    "currency",
-    "amount",
-    "remitted amount",
-    "unremitted amount",
-    "remittance status",
-    "created at",
-]
-
-
-def worklog_csv_rows(queryset: QuerySet) -> Iterator[list]:
-    for worklog in queryset.select_related("worker", "task").iterator(chunk_size=CHUNK_SIZE):
-        yield [
-            worklog.pk,
-            safe_text(worklog.external_id),
-            worklog.worker_id,
-            safe_text(worklog.worker.name),
-            safe_text(worklog.worker.external_id),
-            worklog.task_id,
-            safe_text(worklog.task.title),
-            worklog.hourly_rate,
-            worklog.currency,
-            worklog.amount,
-            worklog.remitted_amount,
-            worklog.unremitted_amount,
-            worklog.remittance_status,
-            worklog.created_at.isoformat(),
-        ]
-
-
 class CSVExportMixin:
     """`?format=csv` on a list view: every filtered row as a streamed CSV download."""
 
@@ -113,9 +75,3 @@ class CSVExportMixin:
             self.request.accepted_renderer = CamelCaseJSONRenderer()
             self.request.accepted_media_type = CamelCaseJSONRenderer.media_type
         return super().handle_exception(exc)
-
-
-class WorkLogCSVExportMixin(CSVExportMixin):
-    csv_filename = "worklogs.csv"
-    csv_header = WORKLOG_HEADER
-    csv_rows = staticmethod(worklog_csv_rows)

@@ -11,10 +11,10 @@ from api.idempotency import idempotent
 from api.openapi import IDEMPOTENCY_HEADER
 from api.permissions import IsFinanceStaff
 from worklogs import selectors, services
+from worklogs.api.exports import WorkLogCSVExportMixin
+from worklogs.api.filters import SegmentFilter, WorkerFilter, WorkLogFilter
 from worklogs.api.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, viewer_scope
-from worklogs.exports import WorkLogCSVExportMixin
-from worklogs.filters import SegmentFilter, WorkerFilter, WorkLogFilter
-from worklogs.serializers import (
+from worklogs.api.serializers import (
     WORKLOG_ROW_COLUMNS,
     AdjustmentCreateSerializer,
     AdjustmentSerializer,

@@ -1,0 +1,17 @@
+"""Every REST resource of the API under `/api/`, registered from each app's `api.views`."""
+
+from rest_framework.routers import DefaultRouter
+
+from settlements.views import RemittanceViewSet, SettlementRunViewSet
+from worklogs.api.views import AdjustmentViewSet, SegmentViewSet, TaskViewSet, WorkerViewSet, WorkLogViewSet
+
+router = DefaultRouter()
+router.register("workers", WorkerViewSet, basename="worker")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("worklogs", WorkLogViewSet, basename="worklog")
+router.register("segments", SegmentViewSet, basename="segment")
+router.register("adjustments", AdjustmentViewSet, basename="adjustment")
+router.register("remittances", RemittanceViewSet, basename="remittance")
+router.register("settlement-runs", SettlementRunViewSet, basename="settlement-run")
+
+urlpatterns = router.urls

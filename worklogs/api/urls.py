@@ -1,0 +1,12 @@
+"""The worklogs API's paths that are not router resources (config/api_router.py registers those)."""
+
+from django.urls import path, re_path
+
+from worklogs.api.imports import ImportView
+from worklogs.api.views import ListAllWorklogsView
+
+urlpatterns = [
+    path("api/imports/", ImportView.as_view(), name="imports"),
+    # The seed's list endpoint; the trailing slash is optional.
+    re_path(r"^list-all-worklogs/?$", ListAllWorklogsView.as_view({"get": "list"}), name="list-all-worklogs"),
+]
