@@ -15,6 +15,21 @@ from core.money import ExactField, MoneyField
 LIVE_SEGMENT_STATUSES = ("ACTIVE", "DISPUTED")
 
 
+class WorkLogRemittanceStatus(models.TextChoices):
+    REMITTED = "REMITTED"
+    UNREMITTED = "UNREMITTED"
+
+
+# API.md: a worklog is REMITTED when it has at least one counted item and every counted item belongs
+# to a PAID remittance. The rule is stated here once for Python and once for SQL, side by side.
+REMITTED_Q = Q(item_count__gt=0, paid_item_count=F("item_count"))
+
+
+def remittance_status_of(*, item_count: int, paid_item_count: int) -> str:
+    remitted = item_count > 0 and paid_item_count == item_count
+    return WorkLogRemittanceStatus.REMITTED if remitted else WorkLogRemittanceStatus.UNREMITTED
+
+
 class Worker(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
@@ -92,7 +107,7 @@ class WorkLog(models.Model):
 
     @property
     def remittance_status(self) -> str:
-        return "REMITTED" if self.item_count > 0 and self.paid_item_count == self.item_count else "UNREMITTED"
+        return remittance_status_of(item_count=self.item_count, paid_item_count=self.paid_item_count)
 
 
 class SegmentStatus(models.TextChoices):

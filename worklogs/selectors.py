@@ -3,12 +3,19 @@
 Worklog amounts come from the running totals on the row, so a page of worklogs is one query.
 """
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from worklogs.models import Adjustment, Item, ItemKind, Segment, Task, Worker, WorkLog
-
-# REMITTED: at least one item, and every item in a PAID remittance (API.md).
-REMITTED_Q = Q(item_count__gt=0, paid_item_count=F("item_count"))
+from worklogs.models import (
+    REMITTED_Q,
+    Adjustment,
+    Item,
+    ItemKind,
+    Segment,
+    Task,
+    Worker,
+    WorkLog,
+    WorkLogRemittanceStatus,
+)
 
 
 def worker_list(*, viewer_worker: Worker | None = None) -> QuerySet[Worker]:
@@ -24,6 +31,13 @@ def worklog_list(*, viewer_worker: Worker | None = None) -> QuerySet[WorkLog]:
     """Worklogs by id; `WorkLogFilter` narrows them by status, worker, task."""
     qs = WorkLog.objects.order_by("pk")
     return qs.filter(worker=viewer_worker) if viewer_worker else qs
+
+
+def worklogs_in_status(worklogs: QuerySet[WorkLog], *, remittance_status: str) -> QuerySet[WorkLog]:
+    """Narrow worklogs to one `remittanceStatus` (REMITTED or UNREMITTED)."""
+    if remittance_status == WorkLogRemittanceStatus.REMITTED:
+        return worklogs.filter(REMITTED_Q)
+    return worklogs.exclude(REMITTED_Q)
 
 
 def segment_list(*, viewer_worker: Worker | None = None) -> QuerySet[Segment]:

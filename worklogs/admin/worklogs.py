@@ -9,7 +9,7 @@ from ledger.admin import (
 )
 from worklogs import selectors, services
 from worklogs.admin.common import ServiceSaveAdmin
-from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog
+from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus
 
 
 @admin.register(Worker)
@@ -49,19 +49,17 @@ class TaskAdmin(ServiceSaveAdmin):
 
 
 class RemittanceStatusFilter(admin.SimpleListFilter):
-    """The API's `remittanceStatus`, from the same query (`worklogs.selectors.REMITTED_Q`)."""
+    """The API's `remittanceStatus`, from the same selector (`worklogs.selectors.worklogs_in_status`)."""
 
     title = "remittance status"
     parameter_name = "remittance_status"
 
     def lookups(self, request, model_admin):
-        return [("REMITTED", "Remitted"), ("UNREMITTED", "Unremitted")]
+        return WorkLogRemittanceStatus.choices
 
     def queryset(self, request, queryset):
-        if self.value() == "REMITTED":
-            return queryset.filter(selectors.REMITTED_Q)
-        if self.value() == "UNREMITTED":
-            return queryset.exclude(selectors.REMITTED_Q)
+        if self.value() in WorkLogRemittanceStatus.values:
+            return selectors.worklogs_in_status(queryset, remittance_status=self.value())
         return queryset
 
 

@@ -1,8 +1,8 @@
 from django_filters import rest_framework as filters
 
 from api.fields import IdFilter
-from worklogs.models import Segment, Worker, WorkLog
-from worklogs.selectors import REMITTED_Q
+from worklogs.models import Segment, Worker, WorkLog, WorkLogRemittanceStatus
+from worklogs.selectors import worklogs_in_status
 
 
 class WorkerFilter(filters.FilterSet):
@@ -17,7 +17,7 @@ class WorkLogFilter(filters.FilterSet):
     """The filters of `/list-all-worklogs` and `/api/worklogs/`."""
 
     remittanceStatus = filters.ChoiceFilter(  # noqa: N815
-        choices=[("REMITTED", "REMITTED"), ("UNREMITTED", "UNREMITTED")], method="filter_status"
+        choices=WorkLogRemittanceStatus.choices, method="filter_status"
     )
     workerId = IdFilter("worker_id")  # noqa: N815
     taskId = IdFilter("task_id")  # noqa: N815
@@ -28,7 +28,7 @@ class WorkLogFilter(filters.FilterSet):
         fields = []
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(REMITTED_Q) if value == "REMITTED" else queryset.exclude(REMITTED_Q)
+        return worklogs_in_status(queryset, remittance_status=value)
 
 
 class SegmentFilter(filters.FilterSet):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from api.fields import MoneyInputField, OffsetDateTimeField
 from core.money import format_money
-from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog
+from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus, remittance_status_of
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -31,7 +31,7 @@ class WorkLogSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(read_only=True, **MONEY)
     remitted_amount = serializers.DecimalField(read_only=True, **MONEY)
     unremitted_amount = serializers.DecimalField(read_only=True, **MONEY)
-    remittance_status = serializers.ChoiceField(choices=["REMITTED", "UNREMITTED"], read_only=True)
+    remittance_status = serializers.ChoiceField(choices=WorkLogRemittanceStatus.choices, read_only=True)
 
     class Meta:
         model = WorkLog
@@ -90,7 +90,7 @@ def worklog_rows(rows) -> list[dict]:
             "amount": format_money(amount),
             "remittedAmount": format_money(remitted),
             "unremittedAmount": format_money(amount - remitted),
-            "remittanceStatus": "REMITTED" if 0 < item_count == paid_count else "UNREMITTED",
+            "remittanceStatus": remittance_status_of(item_count=item_count, paid_item_count=paid_count),
             "externalId": external_id,
             "createdAt": _iso(created_at),
         }

@@ -30,7 +30,7 @@ from settlements.models import Remittance, SettlementRun
 from settlements.selectors import default_period_end, worker_balance
 from settlements.services import remittance_mark_failed, remittance_mark_paid, settlement_generate
 from worklogs.models import Segment, Worker, WorkLog
-from worklogs.selectors import REMITTED_Q
+from worklogs.selectors import worklogs_in_status
 from worklogs.services import (
     adjustment_record,
     segment_dispute,
@@ -166,7 +166,7 @@ class Command(BaseCommand):
                 f"username {WORKER_USERNAME}, password {WORKER_PASSWORD}"
             )
         worklogs = WorkLog.objects.all()
-        remitted = worklogs.filter(REMITTED_Q).count()
+        remitted = worklogs_in_status(worklogs, remittance_status="REMITTED").count()
         by_status = dict(Remittance.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
         self.stdout.write(
             f"{Worker.objects.count()} workers, {worklogs.count()} worklogs ({remitted} REMITTED, "
