@@ -21,7 +21,7 @@ from core.money import format_money
 from ledger.admin import apply_to_each, form_error_from, service_form_page
 from settlements import selectors, services
 from settlements.models import REMITTANCE_TRANSITIONS, Remittance, RemittanceStatus
-from settlements.statement import settlement_preview, worker_statement
+from settlements.selectors import settlement_preview, worker_statement
 
 
 def money_cell(amount, currency: str = "") -> dict:

@@ -1,13 +1,13 @@
 """After every test that touched the database, every cached total must match its recomputation.
 
-`settlements.audit.audit_all` recomputes worklog totals, item cents, remittances and the ledger from
+`settlements.selectors.audit.audit_all` recomputes worklog totals, item cents, remittances and the ledger from
 the facts; a test that leaves any difference behind fails, whatever it asserted itself. Tests that
 never asked for the database skip it (no query, no cost).
 """
 
 import pytest
 
-from settlements.audit import audit_all
+from settlements.selectors.audit import audit_all
 from worklogs.models import Worker
 
 # The set-based checks cost a handful of queries whatever the size; comparing the API's per-worker

@@ -11,8 +11,8 @@ from django.db import transaction
 from ledger.models import Account, AccountKind
 from ledger.services import EntrySpec, entry_post
 from settlements import services as settlement_services
-from settlements.audit import Difference, audit_all
 from settlements.models import Remittance, RemittanceStatus
+from settlements.selectors.audit import Difference, audit_all
 from tests.factories import TaskFactory, WorkerFactory, WorkLogFactory
 from worklogs import services as worklog_services
 from worklogs.models import WorkLog

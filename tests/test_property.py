@@ -31,9 +31,9 @@ from rest_framework.test import APIClient
 from core.errors import Conflict
 from ledger.selectors import party_ledger_view, trial_balance
 from settlements import services as settlement_services
-from settlements.audit import audit_all
 from settlements.models import Claim, Remittance
 from settlements.selectors import worker_balance
+from settlements.selectors.audit import audit_all
 from tests.factories import FinanceUserFactory
 from worklogs import services as worklog_services
 from worklogs.models import Item, Segment, Worker, WorkLog

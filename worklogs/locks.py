@@ -1,4 +1,9 @@
-"""Row locks, always taken in this order: worker, then worklog, then segment (never the reverse)."""
+"""Row locks of worklogs, in the project's one lock order (docs/ARCHITECTURE.md):
+
+    worker -> remittance -> worklog -> segment -> payout submission
+
+A worklog service locks its worker, then the worklog, then the segment; never the reverse.
+"""
 
 from worklogs.models import Segment, Worker, WorkLog
 

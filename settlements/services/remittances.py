@@ -1,6 +1,6 @@
 """The remittance state machine: PENDING -> PROCESSING -> PAID | FAILED; PENDING -> CANCELLED.
 
-Locks: worker, then remittance, then its worklogs in primary-key order.
+Locks (`settlements.locks`): worker, then remittance, then its worklogs in primary-key order.
 """
 
 from django.db import transaction
@@ -11,6 +11,7 @@ from core.errors import Conflict, require_text
 from core.money import MoneySum
 from ledger.models import AccountKind
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
+from settlements.locks import lock_remittance, lock_worklogs
 from settlements.models import (
     REMITTANCE_TRANSITIONS,
     Claim,
@@ -20,12 +21,11 @@ from settlements.models import (
     RemittanceEvent,
     RemittanceStatus,
 )
-from worklogs.models import Worker, WorkLog
+from worklogs.models import WorkLog
 
 
 def _lock_remittance(remittance: Remittance) -> Remittance:
-    Worker.objects.select_for_update().get(pk=remittance.worker_id)
-    return Remittance.objects.select_for_update().get(pk=remittance.pk)
+    return lock_remittance(remittance.pk, worker_id=remittance.worker_id)
 
 
 def _require_transition(remittance: Remittance, to_status: str) -> None:
@@ -99,13 +99,7 @@ def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = ""
         .order_by("worklog_id")
     )
     rows = list(per_worklog)
-    # Lock the worklogs in primary-key order, then move their running totals.
-    list(
-        WorkLog.objects.filter(pk__in=[r["worklog_id"] for r in rows])
-        .order_by("pk")
-        .select_for_update()
-        .values_list("pk")
-    )
+    lock_worklogs(r["worklog_id"] for r in rows)
     for row in rows:
         WorkLog.objects.filter(pk=row["worklog_id"]).update(
             remitted_amount=F("remitted_amount") + row["total"], paid_item_count=F("paid_item_count") + row["n"]

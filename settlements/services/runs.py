@@ -24,6 +24,7 @@ from core.money import CENT, MoneySum
 from ledger.models import AccountKind
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
 from settlements import payouts
+from settlements.locks import lock_workers
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
     Claim,
@@ -154,9 +155,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
     period_end = run.period_end
     # Every service that creates or frees an item locks its worker first, so while these locks are
     # held the eligible set of these workers cannot change between the sums and the claims.
-    currency_by_worker = dict(
-        Worker.objects.filter(pk__in=worker_ids).order_by("pk").select_for_update().values_list("pk", "currency")
-    )
+    currency_by_worker = lock_workers(worker_ids)
     already_paid = set(
         Remittance.objects.filter(
             worker_id__in=worker_ids, period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from settlements.audit import audit_report
+from settlements.selectors.audit import audit_report
 
 
 class Command(BaseCommand):

@@ -13,9 +13,8 @@ from django.db import DatabaseError
 
 from core.errors import DomainError
 from core.money import format_money
-from settlements.selectors import default_period_end, run_totals
+from settlements.selectors import default_period_end, run_totals, settlement_preview
 from settlements.services import settlement_generate
-from settlements.statement import settlement_preview
 from worklogs.models import Worker
 
 BAD_INPUT = 2

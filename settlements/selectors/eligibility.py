@@ -1,21 +1,19 @@
-"""Reads for settlements: what is eligible, balances, runs and remittances with their worklogs."""
+"""What a settlement run takes (API.md money rule 4), and what a run would take now."""
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from core.money import CENT, MoneySum
+from core.money import MoneySum
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
-    OPEN_REMITTANCE_STATUSES,
     Claim,
     Remittance,
-    RemittanceStatus,
-    SettlementRun,
 )
-from worklogs.models import Item, Segment, SegmentStatus, Worker, WorkLog
+from worklogs.models import Item, Segment, SegmentStatus, Worker
 
 ZERO = Decimal("0.00")
 
@@ -82,68 +80,37 @@ def workers_with_live_remittance(*, period_end: date, worker_ids) -> set[int]:
     )
 
 
-def worker_balance(*, worker: Worker) -> dict:
-    """API.md balance: remitted = PAID, pending = PENDING/PROCESSING, unremitted = the rest."""
-    total = WorkLog.objects.filter(worker=worker).aggregate(total=MoneySum("amount"))["total"] or ZERO
-    by_status = dict(
-        Remittance.objects.filter(worker=worker, status__in=LIVE_REMITTANCE_STATUSES)
-        .values("status")
-        .annotate(total=MoneySum("amount"))
-        .order_by()
-        .values_list("status", "total")
-    )
-    remitted = by_status.get(RemittanceStatus.PAID, ZERO)
-    pending = sum((by_status.get(s, ZERO) for s in OPEN_REMITTANCE_STATUSES), ZERO)
-    return {
-        "worker_id": worker.pk,
-        "currency": worker.currency,
-        # Quantized: SQLite hands sums back with whatever scale its float arithmetic produced.
-        "unremitted": (total - pending - remitted).quantize(CENT),
-        "pending": pending.quantize(CENT),
-        "remitted": remitted.quantize(CENT),
-    }
+@dataclass
+class SettlementPreview:
+    """What `settlement_generate` would do now for a period end, without writing anything."""
+
+    period_end: date
+    paid: list[tuple[Worker, Decimal]] = field(default_factory=list)
+    skipped: list[tuple[Worker, Decimal]] = field(default_factory=list)  # total <= 0: carried forward
+    already_settled: list[Worker] = field(default_factory=list)  # a live remittance for this period
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for worker, amount in self.paid:
+            totals[worker.currency] = totals.get(worker.currency, ZERO) + amount
+        return dict(sorted(totals.items()))
 
 
-def remittance_list(*, viewer_worker: Worker | None = None) -> QuerySet[Remittance]:
-    qs = Remittance.objects.order_by("pk")
-    if viewer_worker is not None:
-        qs = qs.filter(worker=viewer_worker)
-    return qs
-
-
-def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
-    """{remittance id: [{worklog_id, amount}]}, summed in SQL in one query for a whole page."""
-    rows = (
-        Claim.objects.filter(remittance_id__in=list(remittance_ids))
-        .values("remittance_id", "worklog_id")
-        .annotate(amount=MoneySum("amount"))
-        .order_by("remittance_id", "worklog_id")
-    )
-    amounts: dict[int, list[dict]] = {rid: [] for rid in remittance_ids}
-    for row in rows:
-        amounts[row["remittance_id"]].append({"worklog_id": row["worklog_id"], "amount": row["amount"]})
-    return amounts
-
-
-def run_totals(run: SettlementRun) -> dict[str, Decimal]:
-    return runs_summaries(run_ids=[run.pk])[run.pk][1]
-
-
-def run_list() -> QuerySet[SettlementRun]:
-    return SettlementRun.objects.order_by("pk")
-
-
-def runs_summaries(*, run_ids) -> dict[int, tuple[int, dict[str, Decimal]]]:
-    """{run id: (remittance count, {currency: total})} for a whole page of runs in one query."""
-    summaries: dict[int, tuple[int, dict[str, Decimal]]] = {run_id: (0, {}) for run_id in run_ids}
-    rows = (
-        Remittance.objects.filter(run_id__in=list(run_ids))
-        .values("run_id", "currency")
-        .annotate(count=Count("pk"), total=MoneySum("amount"))
-        .order_by("run_id", "currency")
-    )
-    for row in rows:
-        count, totals = summaries[row["run_id"]]
-        totals[row["currency"]] = row["total"]
-        summaries[row["run_id"]] = (count + row["count"], totals)
-    return summaries
+def settlement_preview(*, period_end: date, worker_ids=None) -> SettlementPreview:
+    """The same selectors the run uses: eligible totals, minus workers already paid for the period."""
+    workers = Worker.objects.order_by("pk")
+    if worker_ids is not None:
+        workers = workers.filter(pk__in=list(worker_ids))
+    totals = eligible_totals_by_worker(period_end=period_end, worker_ids=worker_ids)
+    settled = workers_with_live_remittance(period_end=period_end, worker_ids=list(totals))
+    preview = SettlementPreview(period_end=period_end)
+    for worker in workers.filter(pk__in=list(totals)):
+        total = totals[worker.pk]
+        if worker.pk in settled:
+            preview.already_settled.append(worker)
+        elif total > 0:
+            preview.paid.append((worker, total))
+        else:
+            preview.skipped.append((worker, total))
+    return preview

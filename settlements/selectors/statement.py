@@ -1,4 +1,4 @@
-"""Reads that explain a worker's money: the ledger statement, and the preview of a settlement run.
+"""A worker's statement: the ledger lines that change what the platform owes them.
 
 Statement view: **what the platform owes the worker and has not paid yet**, i.e. the negated
 balance of the worker's PAYABLE and IN_TRANSIT accounts (= `unremitted + pending` of the balance
@@ -8,7 +8,6 @@ endpoint). Each line is one journal entry that changes it: earnings, reversals a
 so they are not lines. Over all time, `closing` = `unremitted + pending`.
 """
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -16,7 +15,6 @@ from django.utils import timezone
 
 from core.money import CENT, MoneySum
 from ledger.models import AccountKind, Posting
-from settlements.selectors import eligible_totals_by_worker, workers_with_live_remittance
 from worklogs.models import Worker
 
 ZERO = Decimal("0.00")
@@ -72,39 +70,3 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
         "closing": balance,
         "lines": lines,
     }
-
-
-@dataclass
-class SettlementPreview:
-    """What `settlement_generate` would do now for a period end, without writing anything."""
-
-    period_end: date
-    paid: list[tuple[Worker, Decimal]] = field(default_factory=list)
-    skipped: list[tuple[Worker, Decimal]] = field(default_factory=list)  # total <= 0: carried forward
-    already_settled: list[Worker] = field(default_factory=list)  # a live remittance for this period
-
-    @property
-    def totals(self) -> dict[str, Decimal]:
-        totals: dict[str, Decimal] = {}
-        for worker, amount in self.paid:
-            totals[worker.currency] = totals.get(worker.currency, ZERO) + amount
-        return dict(sorted(totals.items()))
-
-
-def settlement_preview(*, period_end: date, worker_ids=None) -> SettlementPreview:
-    """The same selectors the run uses: eligible totals, minus workers already paid for the period."""
-    workers = Worker.objects.order_by("pk")
-    if worker_ids is not None:
-        workers = workers.filter(pk__in=list(worker_ids))
-    totals = eligible_totals_by_worker(period_end=period_end, worker_ids=worker_ids)
-    settled = workers_with_live_remittance(period_end=period_end, worker_ids=list(totals))
-    preview = SettlementPreview(period_end=period_end)
-    for worker in workers.filter(pk__in=list(totals)):
-        total = totals[worker.pk]
-        if worker.pk in settled:
-            preview.already_settled.append(worker)
-        elif total > 0:
-            preview.paid.append((worker, total))
-        else:
-            preview.skipped.append((worker, total))
-    return preview

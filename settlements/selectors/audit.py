@@ -22,7 +22,7 @@ from settlements.models import (
     Remittance,
     RemittanceStatus,
 )
-from settlements.selectors import worker_balance
+from settlements.selectors.balances import worker_balance
 from worklogs.models import Item, Worker, WorkLog
 
 ZERO = Decimal("0.00")

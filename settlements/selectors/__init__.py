@@ -1,0 +1,38 @@
+"""Every read of settlements, computed in SQL: eligibility and the run preview, balances, runs and
+remittances, statements, and the audit that recomputes every cached total."""
+
+from settlements.selectors.balances import worker_balance
+from settlements.selectors.eligibility import (
+    SettlementPreview,
+    default_period_end,
+    eligible_totals_by_worker,
+    items_eligible,
+    items_unsettled,
+    settlement_preview,
+    workers_with_live_remittance,
+)
+from settlements.selectors.runs import (
+    remittance_list,
+    remittance_worklog_amounts,
+    run_list,
+    run_totals,
+    runs_summaries,
+)
+from settlements.selectors.statement import worker_statement
+
+__all__ = [
+    "SettlementPreview",
+    "default_period_end",
+    "eligible_totals_by_worker",
+    "items_eligible",
+    "items_unsettled",
+    "remittance_list",
+    "remittance_worklog_amounts",
+    "run_list",
+    "run_totals",
+    "runs_summaries",
+    "settlement_preview",
+    "worker_balance",
+    "worker_statement",
+    "workers_with_live_remittance",
+]

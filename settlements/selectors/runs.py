@@ -1,0 +1,54 @@
+"""Runs and remittances as the API, the admin and the commands read them: one query per page."""
+
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet
+
+from core.money import MoneySum
+from settlements.models import Claim, Remittance, SettlementRun
+from worklogs.models import Worker
+
+
+def remittance_list(*, viewer_worker: Worker | None = None) -> QuerySet[Remittance]:
+    qs = Remittance.objects.order_by("pk")
+    if viewer_worker is not None:
+        qs = qs.filter(worker=viewer_worker)
+    return qs
+
+
+def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
+    """{remittance id: [{worklog_id, amount}]}, summed in SQL in one query for a whole page."""
+    rows = (
+        Claim.objects.filter(remittance_id__in=list(remittance_ids))
+        .values("remittance_id", "worklog_id")
+        .annotate(amount=MoneySum("amount"))
+        .order_by("remittance_id", "worklog_id")
+    )
+    amounts: dict[int, list[dict]] = {rid: [] for rid in remittance_ids}
+    for row in rows:
+        amounts[row["remittance_id"]].append({"worklog_id": row["worklog_id"], "amount": row["amount"]})
+    return amounts
+
+
+def run_totals(run: SettlementRun) -> dict[str, Decimal]:
+    return runs_summaries(run_ids=[run.pk])[run.pk][1]
+
+
+def run_list() -> QuerySet[SettlementRun]:
+    return SettlementRun.objects.order_by("pk")
+
+
+def runs_summaries(*, run_ids) -> dict[int, tuple[int, dict[str, Decimal]]]:
+    """{run id: (remittance count, {currency: total})} for a whole page of runs in one query."""
+    summaries: dict[int, tuple[int, dict[str, Decimal]]] = {run_id: (0, {}) for run_id in run_ids}
+    rows = (
+        Remittance.objects.filter(run_id__in=list(run_ids))
+        .values("run_id", "currency")
+        .annotate(count=Count("pk"), total=MoneySum("amount"))
+        .order_by("run_id", "currency")
+    )
+    for row in rows:
+        count, totals = summaries[row["run_id"]]
+        totals[row["currency"]] = row["total"]
+        summaries[row["run_id"]] = (count + row["count"], totals)
+    return summaries
