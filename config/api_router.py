@@ -2,7 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
-from settlements.views import RemittanceViewSet, SettlementRunViewSet
+from settlements.api.runs import SettlementRunViewSet
+from settlements.api.views import RemittanceViewSet
 from worklogs.api.views import AdjustmentViewSet, SegmentViewSet, TaskViewSet, WorkerViewSet, WorkLogViewSet
 
 router = DefaultRouter()

@@ -188,10 +188,15 @@ LOGGING = {
 
 # --- Payouts and background tasks (issue 7) -------------------------------------------------
 # Which payout provider gateway submits remittances: "manual" (never submits; finance or a webhook
-# settles them) or "simulated" (a fake provider for demos and tests). See settlements/gateway.py.
-PAYOUT_GATEWAY = os.environ.get("PAYOUT_GATEWAY", "manual").strip().lower()
-if PAYOUT_GATEWAY not in {"manual", "simulated"}:
-    raise ImproperlyConfigured("PAYOUT_GATEWAY must be 'manual' or 'simulated'.")
+# settles them), "simulated" (a fake provider for demos and tests), or the dotted path of a
+# `settlements.payouts.gateways.PayoutGateway` subclass. See settlements/payouts/gateways/.
+PAYOUT_GATEWAYS = {
+    "manual": "settlements.payouts.gateways.manual.ManualGateway",
+    "simulated": "settlements.payouts.gateways.simulated.SimulatedGateway",
+}
+PAYOUT_GATEWAY = os.environ.get("PAYOUT_GATEWAY", "manual").strip()
+if PAYOUT_GATEWAY not in PAYOUT_GATEWAYS and "." not in PAYOUT_GATEWAY:
+    raise ImproperlyConfigured("PAYOUT_GATEWAY must be 'manual', 'simulated' or a dotted path to a gateway class.")
 # Shared secrets of the signed webhook, comma-separated; every one is accepted (rotation) and the
 # first one signs what the simulated provider sends. Without any, every webhook call is refused.
 PAYOUT_WEBHOOK_SECRETS = env_list("PAYOUT_WEBHOOK_SECRETS", "")

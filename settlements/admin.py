@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from core.money import MoneySum, format_money
 from ledger.admin import ImmutableAdmin, ImmutableInline, action_hidden_fields
 from settlements import admin_views, selectors
-from settlements.exports import remittances_csv_response
+from settlements.api.exports import remittances_csv_response
 from settlements.models import Claim, PayoutSubmission, ProcessorEvent, Remittance, RemittanceEvent, SettlementRun
 from worklogs import admin as worklogs_admin
 from worklogs.models import Worker, WorkLog

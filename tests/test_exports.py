@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from settlements import services as settlement_services
-from settlements.exports import remittance_csv_lines
+from settlements.api.exports import remittance_csv_lines
 from tests.factories import TaskFactory, UserFactory, WorkerFactory, WorkLogFactory
 from worklogs import services
 

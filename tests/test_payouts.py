@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from settlements import payouts
-from settlements.gateway import SimulatedGateway
 from settlements.models import PayoutSubmission, ProcessorEvent, Remittance
+from settlements.payouts import outbox as payouts
+from settlements.payouts.gateways.simulated import SimulatedGateway
 from tests.api_helpers import (
     balance,
     cancel,

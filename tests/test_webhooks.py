@@ -7,7 +7,7 @@ import pytest
 
 from ledger.models import JournalEntry
 from settlements.models import ProcessorEvent, Remittance
-from settlements.payouts import sign
+from settlements.payouts.signatures import sign
 from settlements.services import remittance_mark_processing
 from tests.api_helpers import balance, generate, get_remittance, get_worklog, new_worklog, record, remittance_of, ts
 

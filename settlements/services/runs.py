@@ -23,7 +23,6 @@ from core.errors import Conflict
 from core.money import CENT, MoneySum
 from ledger.models import AccountKind
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
-from settlements import payouts
 from settlements.locks import lock_workers
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
@@ -34,6 +33,7 @@ from settlements.models import (
     RunStatus,
     SettlementRun,
 )
+from settlements.payouts.outbox import payouts_enqueue
 from settlements.selectors import default_period_end, items_eligible
 from worklogs.models import Worker
 
@@ -211,7 +211,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
             for r in remittances
         ]
     )
-    payouts.payouts_enqueue(remittances=remittances)
+    payouts_enqueue(remittances=remittances)
     return remittances
 
 

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from settlements.gateway import get_gateway
 from settlements.models import PayoutSubmissionStatus
-from settlements.payouts import payouts_submit_pending
+from settlements.payouts.gateways import get_gateway
+from settlements.payouts.outbox import payouts_submit_pending
 
 
 class Command(BaseCommand):

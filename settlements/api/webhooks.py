@@ -1,4 +1,4 @@
-"""`POST /api/payout-events/`: the payout provider's signed events (settlements/payouts.py)."""
+"""`POST /api/payout-events/`: the payout provider's signed events (`settlements.payouts.events`)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from settlements.payouts import SIGNATURE_HEADER, processor_event_receive
+from settlements.payouts.events import processor_event_receive
+from settlements.payouts.signatures import SIGNATURE_HEADER
 
 
 class PayoutEventSerializer(serializers.Serializer):
@@ -91,4 +92,4 @@ class PayoutEventView(APIView):
             "remittance_id": event.remittance_id,
             "remittance_status": receipt.remittance_status,
         }
-        return Response(PayoutEventResultSerializer(body).data, status=receipt.http_status)
+        return Response(PayoutEventResultSerializer(body).data, status=200)

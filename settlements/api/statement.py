@@ -1,7 +1,6 @@
 """`GET /api/workers/{id}/statement/?from=&to=`: a worker's ledger lines with a running balance."""
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -79,7 +78,3 @@ class WorkerStatementView(APIView):
         query.is_valid(raise_exception=True)
         statement = worker_statement(worker=worker, **query.validated_data)
         return Response(StatementSerializer(statement).data)
-
-
-# Included by config/urls.py under `api/workers/<int:pk>/statement/` (one line there, no import).
-urlpatterns = [path("", WorkerStatementView.as_view(), name="worker-statement")]

@@ -1,28 +1,23 @@
-"""Thin views for runs, remittances and balances."""
+"""Remittances (list, detail and their transitions) and a worker's balance."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import idempotent
-from api.openapi import IDEMPOTENCY_HEADER
 from api.permissions import IsFinanceStaff
-from settlements import selectors, services
-from settlements.filters import RemittanceFilter
-from settlements.models import Remittance
-from settlements.run_views import PREFER_HEADER, accepted_run_response, prefers_async, with_run_location
-from settlements.serializers import (
+from settlements import selectors
+from settlements.api.filters import RemittanceFilter
+from settlements.api.serializers import (
     BalanceSerializer,
-    GenerateSerializer,
     MarkPaidSerializer,
     ReasonSerializer,
     RemittanceSerializer,
-    SettlementRunListSerializer,
-    SettlementRunSerializer,
 )
+from settlements.models import Remittance
+from settlements.services import remittances as remittance_services
 from worklogs.api.permissions import IsFinanceOrWorkerReading, viewer_scope
 from worklogs.selectors import worker_list
 
@@ -47,60 +42,6 @@ def _transition_schema(*, summary: str, allowed_from: str, request, extra_409: s
             409: OpenApiResponse(description="Not allowed from the remittance's current status; nothing written."),
         },
     )
-
-
-def run_representation(run) -> dict:
-    remittances = list(run.remittances.order_by("pk"))
-    context = {
-        "remittances": remittances,
-        "summaries": selectors.runs_summaries(run_ids=[run.pk]),
-        "worklog_amounts": selectors.remittance_worklog_amounts(remittance_ids=[r.pk for r in remittances]),
-    }
-    return SettlementRunSerializer(run, context=context).data
-
-
-class GenerateRemittancesView(APIView):
-    """`POST /generate-remittances-for-all-users`: settle every worker once for the period."""
-
-    permission_classes = [IsFinanceStaff]
-
-    @extend_schema(
-        request=GenerateSerializer,
-        responses={201: SettlementRunSerializer, 202: SettlementRunSerializer},
-        parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
-    )
-    def post(self, request):
-        def generate():
-            serializer = GenerateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            if prefers_async(request):
-                run = services.settlement_run_create(
-                    period_end=serializer.validated_data["period_end"], created_by=request.user
-                )
-                return accepted_run_response(run, run_representation(run))
-            run = services.settlement_generate(
-                period_end=serializer.validated_data["period_end"], created_by=request.user
-            )
-            return Response(run_representation(run), status=status.HTTP_201_CREATED)
-
-        return with_run_location(idempotent(request, generate))
-
-
-class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = SettlementRunSerializer
-    permission_classes = [IsFinanceStaff]
-
-    def get_queryset(self):
-        return selectors.run_list()
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response(run_representation(self.get_object()))
-
-    @extend_schema(responses={200: SettlementRunListSerializer(many=True)})
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        context = {"summaries": selectors.runs_summaries(run_ids=[run.pk for run in page])}
-        return self.get_paginated_response(SettlementRunListSerializer(page, many=True, context=context).data)
 
 
 class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -133,7 +74,7 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def mark_paid(self, request, pk=None):
         serializer = MarkPaidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        remittance = services.remittance_mark_paid(
+        remittance = remittance_services.remittance_mark_paid(
             remittance=self.get_object(), actor=request.user, **serializer.validated_data
         )
         return self._answer(remittance)
@@ -147,7 +88,7 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def mark_failed(self, request, pk=None):
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        remittance = services.remittance_mark_failed(
+        remittance = remittance_services.remittance_mark_failed(
             remittance=self.get_object(), actor=request.user, **serializer.validated_data
         )
         return self._answer(remittance)
@@ -165,7 +106,7 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def cancel(self, request, pk=None):
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        remittance = services.remittance_cancel(
+        remittance = remittance_services.remittance_cancel(
             remittance=self.get_object(), actor=request.user, **serializer.validated_data
         )
         return self._answer(remittance)

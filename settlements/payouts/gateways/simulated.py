@@ -1,13 +1,11 @@
-"""Payout provider gateways, chosen by the setting `PAYOUT_GATEWAY`.
+"""A fake payout provider for demos and tests (`PAYOUT_GATEWAY=simulated`).
 
-- `manual` (default) never submits: remittances stay PENDING until finance (mark-paid /
-  mark-failed) or a signed webhook settles them.
-- `simulated` is a fake provider for demos and tests. It accepts a payout under an idempotency key
-  and later reports `payout.paid` or `payout.failed` through the signed webhook: in-process through
-  the same service as the webhook view, or by a real signed HTTP call when
-  `PAYOUT_SIMULATED_WEBHOOK_BASE_URL` is set. Everything it says about a payout (its reference, its
-  outcome, its event id) is a function of the idempotency key and `PAYOUT_SIMULATED_SEED`, so it
-  dedupes by key even across processes: the same key always names the same single payout.
+It accepts a payout under an idempotency key and later reports `payout.paid` or `payout.failed`
+through the signed webhook: in-process through the same service as the webhook view, or by a real
+signed HTTP call when `PAYOUT_SIMULATED_WEBHOOK_BASE_URL` is set. Everything it says about a payout
+(its reference, its outcome, its event id) is a function of the idempotency key and
+`PAYOUT_SIMULATED_SEED`, so it dedupes by key even across processes: the same key always names the
+same single payout.
 """
 
 import hashlib
@@ -23,34 +21,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from settlements.models import Remittance
+from settlements.payouts.events import processor_event_receive
+from settlements.payouts.gateways.base import PayoutGateway
+from settlements.payouts.signatures import SIGNATURE_HEADER, sign
 
 logger = logging.getLogger(__name__)
-
-
-class PayoutGateway:
-    """What the outbox needs from a payout provider."""
-
-    name = "abstract"
-    #: False for a gateway that never submits (the outbox then writes nothing).
-    submits = True
-
-    def submit(self, *, idempotency_key: str, remittance: Remittance) -> str:
-        """Ask the provider to pay `remittance`; return the provider's reference.
-
-        Must be idempotent on `idempotency_key`: a second call with the same key creates no second
-        payout and returns the same reference. May raise on a transport error (the outbox retries).
-        """
-        raise NotImplementedError
-
-
-class ManualGateway(PayoutGateway):
-    name = "manual"
-    submits = False
-
-    def submit(self, *, idempotency_key: str, remittance: Remittance) -> str:
-        raise ImproperlyConfigured("The manual gateway never submits payouts.")
 
 
 @dataclass
@@ -116,8 +94,6 @@ class SimulatedGateway(PayoutGateway):
 
 
 def _schedule_report(payout: SimulatedPayout) -> None:
-    from settlements.tasks import simulated_payout_report
-
     task = simulated_payout_report
     delay = settings.PAYOUT_SIMULATED_REPORT_DELAY_SECONDS
     if delay > 0 and task.get_backend().supports_defer:
@@ -145,15 +121,14 @@ def simulated_event_body(*, reference: str, remittance_id: int, outcome: str, id
 
 def simulated_deliver(*, raw_body: bytes) -> int:
     """Send a signed event the way the provider would; returns the HTTP status it got."""
-    from settlements.payouts import SIGNATURE_HEADER, processor_event_receive, sign
-
     secrets = settings.PAYOUT_WEBHOOK_SECRETS
     if not secrets:
         raise ImproperlyConfigured("The simulated provider needs PAYOUT_WEBHOOK_SECRETS to sign its events.")
     signature = sign(raw_body=raw_body, secret=secrets[0])
     base_url = settings.PAYOUT_SIMULATED_WEBHOOK_BASE_URL
     if not base_url:
-        return processor_event_receive(raw_body=raw_body, signature_header=signature).http_status
+        processor_event_receive(raw_body=raw_body, signature_header=signature)
+        return 200  # what the webhook view answers for an accepted event
     if not base_url.startswith(("http://", "https://")):
         raise ImproperlyConfigured("PAYOUT_SIMULATED_WEBHOOK_BASE_URL must be an http(s) URL.")
     request = urllib.request.Request(  # noqa: S310 (scheme checked above)
@@ -166,11 +141,10 @@ def simulated_deliver(*, raw_body: bytes) -> int:
         return response.status
 
 
-GATEWAYS: dict[str, type[PayoutGateway]] = {"manual": ManualGateway, "simulated": SimulatedGateway}
-
-
-def get_gateway() -> PayoutGateway:
-    try:
-        return GATEWAYS[settings.PAYOUT_GATEWAY]()
-    except KeyError as exc:
-        raise ImproperlyConfigured(f"Unknown PAYOUT_GATEWAY {settings.PAYOUT_GATEWAY!r}.") from exc
+@task()
+def simulated_payout_report(*, reference: str, remittance_id: int, outcome: str, idempotency_key: str) -> int:
+    """The simulated provider reporting a payout's outcome through the signed webhook (a background task)."""
+    raw_body = simulated_event_body(
+        reference=reference, remittance_id=remittance_id, outcome=outcome, idempotency_key=idempotency_key
+    )
+    return simulated_deliver(raw_body=raw_body)

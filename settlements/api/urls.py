@@ -1,0 +1,23 @@
+"""The settlements API's paths that are not router resources (config/api_router.py registers those)."""
+
+from django.urls import path, re_path
+
+from settlements.api.exports import RunRemittancesCSVView
+from settlements.api.runs import GenerateRemittancesView, SettlementRunResumeView
+from settlements.api.statement import WorkerStatementView
+from settlements.api.views import WorkerBalanceView
+from settlements.api.webhooks import PayoutEventView
+
+urlpatterns = [
+    path("api/workers/<int:pk>/balance/", WorkerBalanceView.as_view(), name="worker-balance"),
+    path("api/workers/<int:pk>/statement/", WorkerStatementView.as_view(), name="worker-statement"),
+    path("api/settlement-runs/<int:pk>/resume/", SettlementRunResumeView.as_view(), name="settlement-run-resume"),
+    path(
+        "api/settlement-runs/<int:pk>/remittances.csv",
+        RunRemittancesCSVView.as_view(),
+        name="settlement-run-remittances-csv",
+    ),
+    path("api/payout-events/", PayoutEventView.as_view(), name="payout-events"),
+    # The seed's generate endpoint; the trailing slash is optional.
+    re_path(r"^generate-remittances-for-all-users/?$", GenerateRemittancesView.as_view(), name="generate-remittances"),
+]

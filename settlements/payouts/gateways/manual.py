@@ -1,0 +1,15 @@
+"""The default gateway: it never submits. Remittances stay PENDING until finance marks them paid or
+failed (after paying by hand or by a bank file), or a signed provider event settles them."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from settlements.models import Remittance
+from settlements.payouts.gateways.base import PayoutGateway
+
+
+class ManualGateway(PayoutGateway):
+    name = "manual"
+    submits = False
+
+    def submit(self, *, idempotency_key: str, remittance: Remittance) -> str:
+        raise ImproperlyConfigured("The manual gateway never submits payouts.")

@@ -1,0 +1,105 @@
+"""The payout outbox: submissions written with the remittances, sent to the gateway after commit.
+
+`payouts_enqueue` runs inside the settlement chunk's transaction: it writes one
+`PayoutSubmission` per new remittance and schedules `payouts_submit` for after the commit. A
+submission calls the gateway with the remittance's idempotency key and moves the remittance to
+PROCESSING with the provider's reference. If the process dies after the commit and before (or
+during) the provider call, the submission stays PENDING and `submit_payouts` (or the end of the next
+background run) submits it again; the key makes the provider return the same payout, never a second.
+
+Locks: worker, then remittance, then its submission (the project order, parents first).
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from settlements.locks import lock_remittance, lock_submission
+from settlements.models import PayoutSubmission, PayoutSubmissionStatus, Remittance, RemittanceStatus
+from settlements.payouts.gateways import get_gateway
+from settlements.services.remittances import remittance_mark_processing
+
+logger = logging.getLogger(__name__)
+
+
+def payout_idempotency_key(remittance: Remittance) -> str:
+    return f"remittance-{remittance.pk}"
+
+
+def payouts_enqueue(*, remittances: list[Remittance]) -> list[PayoutSubmission]:
+    """In the caller's transaction: the outbox rows, and their submission once it commits."""
+    gateway = get_gateway()
+    if not gateway.submits or not remittances:
+        return []
+    submissions = PayoutSubmission.objects.bulk_create(
+        [
+            PayoutSubmission(remittance=r, idempotency_key=payout_idempotency_key(r), gateway=gateway.name)
+            for r in remittances
+        ]
+    )
+    ids = [s.pk for s in submissions]
+    # robust: the run has committed; a provider outage must not turn its answer into an error.
+    transaction.on_commit(lambda: payouts_submit(submission_ids=ids), robust=True)
+    return submissions
+
+
+def payouts_submit(*, submission_ids: list[int]) -> list[PayoutSubmission]:
+    return [payout_submit(submission=s) for s in PayoutSubmission.objects.filter(pk__in=submission_ids).order_by("pk")]
+
+
+def payouts_submit_pending() -> list[PayoutSubmission]:
+    """Recovery: submit every PENDING submission again (same key, so never a second payout)."""
+    ids = list(
+        PayoutSubmission.objects.filter(status=PayoutSubmissionStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return payouts_submit(submission_ids=ids)
+
+
+def _count_attempt(submission: PayoutSubmission) -> bool:
+    """Committed before the call, so a crash during it leaves `attempts` > 0: the payout is in doubt."""
+    with transaction.atomic():
+        updated = PayoutSubmission.objects.filter(pk=submission.pk, status=PayoutSubmissionStatus.PENDING).update(
+            attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+    return updated == 1
+
+
+def payout_submit(*, submission: PayoutSubmission) -> PayoutSubmission:
+    """Submit one payout. Never raises for a provider error: it is recorded and retried later."""
+    gateway = get_gateway()
+    if not gateway.submits or not _count_attempt(submission):
+        submission.refresh_from_db()
+        return submission
+    try:
+        # The remittance stays locked during the provider call, so finance cannot cancel it while
+        # the provider is accepting it (PROCESSING can no longer be cancelled).
+        with transaction.atomic():
+            remittance = Remittance.objects.get(pk=submission.remittance_id)
+            remittance = lock_remittance(remittance.pk, worker_id=remittance.worker_id)
+            submission = lock_submission(submission.pk)
+            if submission.status != PayoutSubmissionStatus.PENDING:
+                return submission
+            if remittance.status != RemittanceStatus.PENDING:
+                submission.status = PayoutSubmissionStatus.SKIPPED
+                submission.last_error = f"Not submitted: the remittance became {remittance.status} first."
+                submission.save(update_fields=["status", "last_error", "updated_at"])
+                return submission
+            reference = gateway.submit(idempotency_key=submission.idempotency_key, remittance=remittance)
+            remittance_mark_processing(remittance=remittance, provider_reference=reference)
+            submission.status = PayoutSubmissionStatus.SUBMITTED
+            submission.provider_reference = reference
+            submission.submitted_at = timezone.now()
+            submission.last_error = ""
+            submission.save(update_fields=["status", "provider_reference", "submitted_at", "last_error", "updated_at"])
+            return submission
+    except Exception as exc:  # any failure of the call or of our commit: keep it PENDING, retry later
+        logger.exception("Payout submission %s failed; it stays pending for a retry.", submission.pk)
+        PayoutSubmission.objects.filter(pk=submission.pk).update(
+            last_error=f"{type(exc).__name__}: {exc}"[:2000], updated_at=timezone.now()
+        )
+        submission.refresh_from_db()
+        return submission
