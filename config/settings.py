@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ledger",
     "worklogs",
     "settlements",
+    "backoffice",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -3,8 +3,10 @@
 Worklog amounts come from the running totals on the row, so a page of worklogs is one query.
 """
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, MoneySum
 from worklogs.models import (
     REMITTED_Q,
     Adjustment,
@@ -21,6 +23,16 @@ from worklogs.models import (
 def worker_list(*, viewer_worker: Worker | None = None) -> QuerySet[Worker]:
     qs = Worker.objects.order_by("pk")
     return qs.filter(pk=viewer_worker.pk) if viewer_worker else qs
+
+
+def worker_list_with_totals() -> QuerySet[Worker]:
+    """Workers with `amount_total` and `remitted_total`: sums of their worklogs' running totals."""
+    money = DecimalField(max_digits=MONEY_MAX_DIGITS + 6, decimal_places=MONEY_DECIMAL_PLACES)
+    zero = Value(0, output_field=money)
+    return worker_list().annotate(
+        amount_total=Coalesce(MoneySum("worklogs__amount"), zero, output_field=money),
+        remitted_total=Coalesce(MoneySum("worklogs__remitted_amount"), zero, output_field=money),
+    )
 
 
 def task_list() -> QuerySet[Task]:

@@ -13,10 +13,12 @@ from settlements.selectors.eligibility import (
 )
 from settlements.selectors.runs import (
     remittance_list,
+    remittance_totals,
     remittance_worklog_amounts,
     run_list,
     run_totals,
     runs_summaries,
+    worklog_remittance_history,
 )
 from settlements.selectors.statement import worker_statement
 
@@ -27,6 +29,7 @@ __all__ = [
     "items_eligible",
     "items_unsettled",
     "remittance_list",
+    "remittance_totals",
     "remittance_worklog_amounts",
     "run_list",
     "run_totals",
@@ -35,4 +38,5 @@ __all__ = [
     "worker_balance",
     "worker_statement",
     "workers_with_live_remittance",
+    "worklog_remittance_history",
 ]

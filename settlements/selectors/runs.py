@@ -30,6 +30,25 @@ def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
     return amounts
 
 
+def worklog_remittance_history(*, worklog_id: int) -> list[dict]:
+    """Every remittance that took items of this worklog: its run, period, status, items and amount."""
+    return list(
+        Claim.objects.filter(worklog_id=worklog_id)
+        .values("remittance_id", "remittance__run_id", "remittance__period_end", "remittance__status")
+        .annotate(amount=MoneySum("amount"), items=Count("pk"))
+        .order_by("remittance_id")
+    )
+
+
+def remittance_totals(remittances: QuerySet[Remittance]) -> list[dict]:
+    """[{currency, status, n, total}] of a (filtered) list of remittances, in one query."""
+    return list(
+        remittances.values("currency", "status")
+        .annotate(n=Count("pk"), total=MoneySum("amount"))
+        .order_by("currency", "status")
+    )
+
+
 def run_totals(run: SettlementRun) -> dict[str, Decimal]:
     return runs_summaries(run_ids=[run.pk])[run.pk][1]
 

@@ -1,51 +1,15 @@
-"""Workers, tasks and worklogs: created and changed through the services."""
+"""Worklogs: created through the service, only the rate editable (it applies to segments recorded
+afterwards); their segments, items, adjustments and remittance history inline."""
 
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.html import format_html
 
+from backoffice.admin.common import ImmutableInline, ServiceSaveAdmin, html_table
 from core.money import format_money
-from ledger.admin import (
-    ImmutableInline,
-)
+from settlements import selectors as settlement_selectors
 from worklogs import selectors, services
-from worklogs.admin.common import ServiceSaveAdmin
-from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus
-
-
-@admin.register(Worker)
-class WorkerAdmin(ServiceSaveAdmin):
-    list_display = ["id", "name", "email", "currency", "user", "external_id"]
-    list_filter = ["currency"]
-    search_fields = ["name", "email", "=external_id", "user__username"]
-    raw_id_fields = ["user"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # A worker's ledger accounts are opened in its currency, so it is fixed once created.
-        return ["currency", "external_id", "created_at"] if obj else []
-
-    def get_fields(self, request, obj=None):
-        return ["name", "email", "currency", "user"] + (["external_id", "created_at"] if obj else [])
-
-    def save_model(self, request, obj, form, change):
-        if change:  # name, email and the login link carry no money
-            obj.save()
-            return
-        created = services.worker_create(
-            name=obj.name, email=obj.email, currency=obj.currency, user=obj.user, external_id=obj.external_id
-        )
-        obj.pk = created.pk
-
-
-@admin.register(Task)
-class TaskAdmin(ServiceSaveAdmin):
-    list_display = ["id", "title", "external_id", "created_at"]
-    search_fields = ["title", "=external_id"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save()
-            return
-        obj.pk = services.task_create(title=obj.title, external_id=obj.external_id or None).pk
+from worklogs.models import Adjustment, Item, Segment, WorkLog, WorkLogRemittanceStatus
 
 
 class RemittanceStatusFilter(admin.SimpleListFilter):
@@ -107,7 +71,7 @@ class WorkLogAdmin(ServiceSaveAdmin):
     search_fields = ["worker__name", "task__title", "=id", "=worker__id", "=external_id"]
     list_select_related = ["worker", "task"]
     raw_id_fields = ["worker", "task"]
-    money_fields = ["currency", "amount", "remitted_amount", "unremitted", "remittance_status"]
+    money_fields = ["currency", "amount", "remitted_amount", "unremitted", "remittance_status", "remittance_history"]
     inlines = [SegmentInline, ItemInline, AdjustmentInline]
 
     def get_queryset(self, request):
@@ -145,3 +109,24 @@ class WorkLogAdmin(ServiceSaveAdmin):
         if request.user.has_perm("worklogs.add_adjustment"):
             extra["adjustment_add_url"] = reverse("admin:worklogs_adjustment_add") + f"?worklog={object_id}"
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @admin.display(description="remittance history")
+    def remittance_history(self, obj):
+        rows = settlement_selectors.worklog_remittance_history(worklog_id=obj.pk)
+        cells = [
+            [
+                format_html(
+                    '<a href="{}">#{}</a>',
+                    reverse("admin:settlements_remittance_change", args=[r["remittance_id"]]),
+                    r["remittance_id"],
+                ),
+                r["remittance__run_id"],
+                r["remittance__period_end"],
+                r["remittance__status"],
+                r["items"],
+                format_money(r["amount"]),
+            ]
+            for r in rows
+        ]
+        headers = ["remittance", "run", "period end", "status", "items", f"from this worklog ({obj.currency})"]
+        return html_table(headers, cells, empty="Never in a remittance.")

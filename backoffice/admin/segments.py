@@ -3,15 +3,15 @@
 from django import forms
 from django.contrib import admin, messages
 
-from core.errors import DomainError
-from core.money import format_money
-from ledger.admin import (
+from backoffice.admin.common import (
     ImmutableAdmin,
     action_hidden_fields,
     apply_to_each,
     form_error_from,
     service_form_page,
 )
+from core.errors import DomainError
+from core.money import format_money
 from worklogs import selectors, services
 from worklogs.models import Segment
 

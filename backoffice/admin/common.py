@@ -1,7 +1,5 @@
-"""The ledger in the admin: accounts, journal entries and postings, read-only for everyone.
+"""The building blocks every page of the back office uses.
 
-Also the two building blocks every money admin of the project uses (ledger is the root of the app
-graph, so worklogs and settlements may import them):
 - `ImmutableAdmin`: money rows are shown, never added, edited or deleted here; a delete URL answers
   403 whoever asks, superusers included.
 - `service_form_page`: the one confirmation/form page through which every admin write goes. It
@@ -13,10 +11,12 @@ from collections.abc import Callable, Iterable
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
 from core.errors import DomainError
-from ledger.models import Account, JournalEntry, Posting
+from core.money import format_money
 
 
 class ImmutableAdmin(admin.ModelAdmin):
@@ -113,32 +113,27 @@ def action_hidden_fields(request, queryset: QuerySet) -> list[tuple[str, str]]:
     return fields
 
 
-class PostingInline(ImmutableInline):
-    model = Posting
-    fields = ["account", "amount", "currency"]
-    readonly_fields = fields
-    show_change_link = False
+def money(amount, currency: str = "") -> str:
+    return f"{format_money(amount)} {currency}".strip()
 
 
-@admin.register(Account)
-class AccountAdmin(ImmutableAdmin):
-    list_display = ["code", "kind", "currency", "party", "name"]
-    list_filter = ["kind", "currency"]
-    search_fields = ["code", "name", "=party"]
+class ServiceSaveAdmin(admin.ModelAdmin):
+    """A model whose add/change form saves through a service: a refusal is a message, not a 500."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:  # the service refused; its transaction was rolled back
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
-@admin.register(JournalEntry)
-class JournalEntryAdmin(ImmutableAdmin):
-    list_display = ["id", "created_at", "cause", "reference", "party", "memo"]
-    list_filter = ["cause"]
-    search_fields = ["=party", "reference", "memo"]
-    date_hierarchy = "created_at"
-    inlines = [PostingInline]
-
-
-@admin.register(Posting)
-class PostingAdmin(ImmutableAdmin):
-    list_display = ["id", "entry", "account", "amount", "currency"]
-    list_filter = ["currency", "account__kind"]
-    search_fields = ["=account__party", "account__code"]
-    list_select_related = ["entry", "account"]
+def html_table(headers: list[str], rows: list[list], empty: str = "None.") -> str:
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in r)),) for r in rows)
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body) if rows else empty

@@ -7,14 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from core.errors import DomainError
-from ledger.admin import (
+from backoffice.admin.common import (
     ImmutableAdmin,
     form_error_from,
+    money,
     service_form_page,
 )
+from core.errors import DomainError
 from worklogs import services
-from worklogs.admin.common import money
 from worklogs.models import Adjustment, WorkLog
 
 # --- Adjustments: recorded through a form that calls the service ------------------------------

@@ -1,10 +1,10 @@
-"""The admin pages of settlements that are not plain model pages.
+"""The back office's pages that are not plain model pages.
 
 - remittance transitions (cancel, mark failed, mark paid): a confirmation page asking for a reason
   and showing what will be released, then one service call per remittance;
-- starting a settlement run: a preview of what it would pay (`settlements.statement.settlement_preview`,
+- starting a settlement run: a preview of what it would pay (`settlements.selectors.settlement_preview`,
   from the same selectors the run uses), then `settlement_generate`;
-- a worker's statement (`settlements.statement.worker_statement`), with the balance endpoint's
+- a worker's statement (`settlements.selectors.worker_statement`), with the balance endpoint's
   figures beside it so finance can see that they reconcile.
 """
 
@@ -16,12 +16,11 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from backoffice.admin.common import apply_to_each, form_error_from, service_form_page
 from core.errors import DomainError
 from core.money import format_money
-from ledger.admin import apply_to_each, form_error_from, service_form_page
 from settlements import selectors, services
 from settlements.models import REMITTANCE_TRANSITIONS, Remittance, RemittanceStatus
-from settlements.selectors import settlement_preview, worker_statement
 
 
 def money_cell(amount, currency: str = "") -> dict:
@@ -182,7 +181,7 @@ def run_start_view(modeladmin, request):
                     request, f"Run #{run.pk} created {count} remittance(s): {totals}.", messages.SUCCESS
                 )
                 return HttpResponseRedirect(reverse("admin:settlements_settlementrun_change", args=[run.pk]))
-        table = preview_table(settlement_preview(period_end=period_end))
+        table = preview_table(selectors.settlement_preview(period_end=period_end))
         submit, submit_name = "Start the run", "apply"
     return service_form_page(
         modeladmin,
@@ -207,7 +206,9 @@ class StatementForm(forms.Form):
 def statement_view(modeladmin, request, worker):
     form = StatementForm(request.GET or None)
     bounds = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    statement = worker_statement(worker=worker, date_from=bounds.get("date_from"), date_to=bounds.get("date_to"))
+    statement = selectors.worker_statement(
+        worker=worker, date_from=bounds.get("date_from"), date_to=bounds.get("date_to")
+    )
     balance = selectors.worker_balance(worker=worker)
     context = {
         **modeladmin.admin_site.each_context(request),

@@ -1,0 +1,69 @@
+"""Settlement runs: started through a preview page (`backoffice.views.run_start_view`), exported
+as the bank CSV; read-only money rows otherwise."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html
+
+from backoffice import views
+from backoffice.admin.common import ImmutableAdmin
+from core.money import format_money
+from settlements import selectors
+from settlements.api.exports import remittances_csv_response
+from settlements.models import SettlementRun
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(ImmutableAdmin):
+    list_display = ["id", "period_end", "status", "created_at", "finished_at", "created_by", "remittances", "totals"]
+    list_filter = ["status", "period_end"]
+    readonly_fields = ["remittances", "totals"]
+    actions = ["export_remittances_csv"]
+
+    @admin.action(description="Download the remittances as CSV (bank file)", permissions=["view"])
+    def export_remittances_csv(self, request, queryset):
+        runs = list(queryset.order_by("pk")[:2])
+        if len(runs) != 1:
+            self.message_user(request, "Select exactly one run to export.", level=messages.WARNING)
+            return None
+        return remittances_csv_response(run=runs[0])
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("settlements.add_settlementrun")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return views.run_start_view(self, request)
+
+    def get_queryset(self, request):
+        return selectors.run_list()
+
+    @admin.display(description="remittances")
+    def remittances(self, obj):
+        url = reverse("admin:settlements_remittance_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} remittance(s)</a>', url, self._summary(obj)[0])
+
+    @admin.display(description="totals")
+    def totals(self, obj):
+        totals = self._summary(obj)[1]
+        return ", ".join(f"{format_money(t)} {c}" for c, t in totals.items()) or "—"
+
+    def _summary(self, run) -> tuple[int, dict]:
+        """(remittance count, {currency: total}): read for the whole page by `changelist_view`."""
+        summary = getattr(run, "_summary", None)
+        if summary is None:  # a run's own page
+            summary = selectors.runs_summaries(run_ids=[run.pk])[run.pk]
+        return summary
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None:
+            # Counts and totals of the whole page in one query (the selector the API's runs list uses).
+            runs = list(cl.result_list)
+            summaries = selectors.runs_summaries(run_ids=[run.pk for run in runs])
+            for run in runs:
+                run._summary = summaries[run.pk]
+        return response
