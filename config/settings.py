@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "worklogs",
     "settlements",
     "backoffice",
+    "devtools",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -12,7 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from devtools.bench import wrk
 from settlements.models import Remittance, RemittanceStatus
+from tests.factories import WorkerFactory
 from worklogs.models import Item, Segment
 
 requires_postgres = pytest.mark.skipif(
@@ -66,8 +68,6 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_bench_refuses_a_database_that_is_not_fresh():
-    from tests.factories import WorkerFactory
-
     WorkerFactory()
     with pytest.raises(CommandError, match="fresh database"):
         call_command("bench", "--scale", "0.001", stdout=StringIO())
@@ -91,8 +91,6 @@ Transfer/sec:      2.55MB
 
 
 def test_wrk_output_is_read_with_its_units():
-    from settlements.bench import wrk
-
     figures = wrk.parse(WRK_OUTPUT)
     assert figures == {
         "tool": "wrk",

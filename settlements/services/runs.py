@@ -8,6 +8,7 @@ over items. On PostgreSQL `SETTLEMENT_PARALLELISM` chunks run at once, each on i
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import date
@@ -38,6 +39,9 @@ from settlements.selectors import default_period_end, items_eligible
 from worklogs.models import Worker
 
 ProgressCallback = Callable[[int, int], None]
+#: Called after each chunk commits with (workers in the chunk, seconds its transaction took, i.e.
+#: the longest any of its workers stayed locked). The benchmark's hook; may run on a chunk thread.
+ChunkObserver = Callable[[int, float], None]
 logger = logging.getLogger(__name__)
 
 
@@ -53,10 +57,11 @@ def settlement_generate(
     created_by=None,
     worker_ids: Iterable[int] | None = None,
     progress: ProgressCallback | None = None,
+    on_chunk: ChunkObserver | None = None,
 ) -> SettlementRun:
     """Create a run and execute it: one remittance per worker with a positive eligible total."""
     run = settlement_run_create(period_end=period_end, created_by=created_by)
-    return settlement_run_execute(run=run, worker_ids=worker_ids, progress=progress)
+    return settlement_run_execute(run=run, worker_ids=worker_ids, progress=progress, on_chunk=on_chunk)
 
 
 def _candidate_workers(worker_ids: Iterable[int] | None) -> list[int]:
@@ -67,7 +72,11 @@ def _candidate_workers(worker_ids: Iterable[int] | None) -> list[int]:
 
 
 def settlement_run_execute(
-    *, run: SettlementRun, worker_ids: Iterable[int] | None = None, progress: ProgressCallback | None = None
+    *,
+    run: SettlementRun,
+    worker_ids: Iterable[int] | None = None,
+    progress: ProgressCallback | None = None,
+    on_chunk: ChunkObserver | None = None,
 ) -> SettlementRun:
     """Execute (or finish, after a crash) a run. Safe to call again: settled workers are skipped."""
     candidates = _candidate_workers(worker_ids)
@@ -77,7 +86,7 @@ def settlement_run_execute(
         status=RunStatus.RUNNING, workers_total=len(candidates), workers_done=0
     )
     try:
-        for done in _settle_chunks(run=run, chunks=chunks):
+        for done in _settle_chunks(run=run, chunks=chunks, on_chunk=on_chunk):
             if progress:
                 progress(done, len(candidates))
     except Exception as exc:
@@ -102,7 +111,9 @@ def _parallelism(chunks: list[list[int]]) -> int:
     return max(1, min(settings.SETTLEMENT_PARALLELISM, len(chunks)))
 
 
-def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[int]:
+def _settle_chunks(
+    *, run: SettlementRun, chunks: list[list[int]], on_chunk: ChunkObserver | None = None
+) -> Iterator[int]:
     """Settle every chunk, yielding the number of workers done after each one commits.
 
     On the first failure no further chunk starts; chunks already committed stay (a re-run or
@@ -112,13 +123,13 @@ def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[i
     parallelism = _parallelism(chunks)
     if parallelism == 1:
         for chunk in chunks:
-            done += _settle_counted(run=run, worker_ids=chunk)
+            done += _settle_counted(run=run, worker_ids=chunk, on_chunk=on_chunk)
             yield done
         return
 
     def settle(chunk: list[int]) -> int:
         try:
-            return _settle_counted(run=run, worker_ids=chunk)
+            return _settle_counted(run=run, worker_ids=chunk, on_chunk=on_chunk)
         finally:
             connection.close()  # this thread's own connection
 
@@ -143,9 +154,12 @@ def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[i
         raise failure
 
 
-def _settle_counted(*, run: SettlementRun, worker_ids: list[int]) -> int:
+def _settle_counted(*, run: SettlementRun, worker_ids: list[int], on_chunk: ChunkObserver | None = None) -> int:
     """Settle one chunk, then count its workers in the run's progress; returns how many."""
+    started = time.perf_counter()
     _settle_chunk(run=run, worker_ids=worker_ids)
+    if on_chunk is not None:
+        on_chunk(len(worker_ids), time.perf_counter() - started)
     SettlementRun.objects.filter(pk=run.pk).update(workers_done=F("workers_done") + len(worker_ids))
     return len(worker_ids)
 

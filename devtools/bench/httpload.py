@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
-from settlements.bench.measure import latency_summary
+from devtools.bench.measure import latency_summary
 
 
 def _free_port() -> int:

@@ -5,10 +5,12 @@ creates the database and runs this at full scale.
 """
 
 import json
+import os
 import platform
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth.models import Group, User
@@ -17,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from settlements.bench import datagen, httpload, measure, wrk
+from devtools.bench import datagen, httpload, measure, wrk
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
 
@@ -93,8 +95,6 @@ class Command(BaseCommand):
     # --- steps ------------------------------------------------------------------------------
 
     def machine(self) -> dict:
-        import os
-
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg = cursor.fetchone()[0]
@@ -340,6 +340,4 @@ def _latency(row) -> str:
 
 
 def _rate(value: str):
-    from decimal import Decimal
-
     return Decimal(value)

@@ -7,7 +7,7 @@ import resource
 import statistics
 import threading
 import time
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +15,10 @@ from urllib.parse import urlsplit
 from django.db import connection, connections
 from django.test import Client
 
-from settlements.services import runs
+from devtools.bench.naive import naive_settle
+from settlements.services.runs import settlement_generate, settlement_run_create
+from worklogs.models import Segment
+from worklogs.services import segment_record
 
 # --- statistics and memory --------------------------------------------------------------------
 
@@ -64,25 +67,6 @@ def reset_peak_rss() -> None:
 
 
 # --- the settlement -----------------------------------------------------------------------------
-
-
-@contextmanager
-def chunk_timer(durations: list[float]):
-    """Time every `_settle_chunk` call: one transaction, so the longest any worker stays locked."""
-    original = runs._settle_chunk
-
-    def timed(**kwargs):
-        start = time.perf_counter()
-        try:
-            return original(**kwargs)
-        finally:
-            durations.append(time.perf_counter() - start)
-
-    runs._settle_chunk = timed
-    try:
-        yield
-    finally:
-        runs._settle_chunk = original
 
 
 def _referencing(table: str) -> list[tuple[str, str]]:
@@ -146,8 +130,6 @@ class Recorder(threading.Thread):
         self.stop = threading.Event()
 
     def run(self):
-        from worklogs.services import segment_record
-
         try:
             i = 0
             while not self.stop.is_set():
@@ -168,8 +150,6 @@ class Recorder(threading.Thread):
 
 
 def time_settlement(*, period_end, recorder_worklogs=None, recorder_start=None) -> dict:
-    from settlements.services import settlement_generate
-
     durations: list[float] = []
     recorder = None
     if recorder_worklogs:
@@ -177,16 +157,14 @@ def time_settlement(*, period_end, recorder_worklogs=None, recorder_start=None) 
         recorder.start()
     reset_peak_rss()
     start = time.perf_counter()
-    with chunk_timer(durations):
-        run = settlement_generate(period_end=period_end)
+    # Every chunk is one transaction: its time is the longest any of its workers stays locked.
+    run = settlement_generate(period_end=period_end, on_chunk=lambda _workers, seconds: durations.append(seconds))
     elapsed = time.perf_counter() - start
     rss = peak_rss_mb()
     result = {"run_id": run.pk, "seconds": elapsed, "longest_chunk_s": max(durations, default=0.0)}
     if recorder:
         recorder.stop.set()
         recorder.join()
-        from worklogs.models import Segment
-
         result["concurrent_segments"] = len(recorder.ids)
         result["concurrent_segments_found"] = Segment.objects.filter(pk__in=recorder.ids).count()
         result["concurrent_max_wait_s"] = max(recorder.latencies, default=0.0)
@@ -216,9 +194,6 @@ def time_settlement(*, period_end, recorder_worklogs=None, recorder_start=None) 
 
 
 def time_naive(*, period_end, worker_ids: list[int]) -> dict:
-    from settlements.bench.naive import naive_settle
-    from settlements.services import settlement_run_create
-
     run = settlement_run_create(period_end=period_end)
     start = time.perf_counter()
     items = naive_settle(run=run, worker_ids=worker_ids)
