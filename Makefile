@@ -42,9 +42,13 @@ schema: install
 samples: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py export_samples --output sample-responses.json
 
+# Lint: ruff, the layering contracts (pyproject.toml [tool.importlinter]), the type checker, no model
+# change without its migration, the Dockerfile and the Compose file. Needs no environment variable.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 

@@ -3,7 +3,7 @@
 - remittance transitions (cancel, mark failed, mark paid): a confirmation page asking for a reason
   and showing what will be released, then one service call per remittance;
 - starting a settlement run: a preview of what it would pay (`settlements.selectors.settlement_preview`,
-  from the same selectors the run uses), then `settlement_generate`;
+  from the same selectors the run uses), then the run (`settlements.tasks.settlement_run_start`);
 - a worker's statement (`settlements.selectors.worker_statement`), with the balance endpoint's
   figures beside it so finance can see that they reconcile.
 """
@@ -16,11 +16,12 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from backoffice.admin.common import apply_to_each, form_error_from, service_form_page
+from backoffice.common import apply_to_each, form_error_from, service_form_page
 from core.errors import DomainError
 from core.money import format_money
 from settlements import selectors, services
 from settlements.models import REMITTANCE_TRANSITIONS, Remittance, RemittanceStatus
+from settlements.tasks import settlement_run_start
 
 
 def money_cell(amount, currency: str = "") -> dict:
@@ -171,7 +172,7 @@ def run_start_view(modeladmin, request):
         period_end = form.cleaned_data["period_end"]
         if "apply" in request.POST:
             try:
-                run = services.settlement_generate(period_end=period_end, created_by=request.user)
+                run = settlement_run_start(period_end=period_end, created_by=request.user)
             except DomainError as exc:
                 form_error_from(form, exc)
             else:

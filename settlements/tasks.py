@@ -1,21 +1,77 @@
-"""Background tasks (django-tasks; Django 6 ships the same API as `django.tasks`).
+"""Background work and what hands it out: runs executed now or later, payouts sent after commit.
 
-With the default `immediate` backend they run at once in the enqueuing process; with `database`
-they wait in the database for `python manage.py db_worker`. Arguments are ids, never models: a
-task must be JSON-serialisable to be stored. (The simulated provider's report is a task of its own
-gateway module.)
+Tasks use django-tasks (Django 6 ships the same API as `django.tasks`). With the default `immediate`
+backend they run at once in the enqueuing process; with `database` they wait in the database for
+`python manage.py db_worker`. Arguments are ids, never models: a task must be JSON-serialisable.
+
+The services change state and return; side effects that must wait for a commit (calling the payout
+provider) are scheduled here, by the functions the API, the admin and the commands call.
+`settlement_run_execute` is safe to call again on the same run (workers already settled for the
+period are skipped, and the database refuses a second live remittance per worker and period), so
+resuming never pays anyone twice.
 """
 
+import logging
+from datetime import date
+
+from django.db import transaction
 from django_tasks import task
 
-from settlements.models import SettlementRun
-from settlements.payouts.outbox import payouts_submit_pending
-from settlements.services.runs import settlement_run_execute
+from core.errors import Conflict
+from settlements.models import RunStatus, SettlementRun
+from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_pending
+from settlements.services.runs import settlement_generate, settlement_run_create, settlement_run_execute
+
+logger = logging.getLogger(__name__)
 
 
 @task()
 def settlement_run_task(run_id: int) -> dict:
-    """Execute (or finish) a run, then retry any payout submission an earlier crash left behind."""
+    """Execute (or finish) a run, then send its payouts and any an earlier crash left behind."""
     run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
     retried = payouts_submit_pending()
     return {"runId": run.pk, "status": run.status, "payoutsRetried": len(retried)}
+
+
+def payouts_submit_after_commit(*, run: SettlementRun) -> None:
+    """Send the run's payouts once what the caller wrote has committed (at once outside a transaction).
+
+    `robust`: the run has committed; a provider outage must not turn its answer into an error (the
+    submissions stay PENDING for `submit_payouts`).
+    """
+    transaction.on_commit(lambda: payouts_submit_for_run(run_id=run.pk), robust=True)
+
+
+def settlement_run_enqueue(*, run: SettlementRun) -> None:
+    """Hand the run to the task backend once the run row has committed."""
+
+    def enqueue() -> None:
+        try:
+            settlement_run_task.enqueue(run_id=run.pk)
+        except Exception:  # the run stays QUEUED; resuming it runs it
+            logger.exception("Could not enqueue settlement run %s; resume it.", run.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def settlement_run_start(*, period_end: date | None, created_by=None, background: bool = False) -> SettlementRun:
+    """A run for `period_end`: executed now (its payouts sent after commit), or QUEUED for the backend."""
+    if background:
+        run = settlement_run_create(period_end=period_end, created_by=created_by)
+        settlement_run_enqueue(run=run)
+        return run
+    run = settlement_generate(period_end=period_end, created_by=created_by)
+    payouts_submit_after_commit(run=run)
+    return run
+
+
+def settlement_run_resume(*, run: SettlementRun, background: bool = False) -> SettlementRun:
+    """Finish a FAILED run, or a QUEUED or RUNNING one whose process died. A COMPLETED run is a conflict."""
+    if run.status == RunStatus.COMPLETED:
+        raise Conflict(f"Run {run.pk} is already COMPLETED.", code="run_completed")
+    if background:
+        settlement_run_enqueue(run=run)
+        return run
+    run = settlement_run_execute(run=run)
+    payouts_submit_after_commit(run=run)
+    return run

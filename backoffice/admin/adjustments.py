@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from backoffice.admin.common import (
+from backoffice.common import (
     ImmutableAdmin,
     form_error_from,
     money,

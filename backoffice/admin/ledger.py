@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from backoffice.admin.common import ImmutableAdmin, ImmutableInline
+from backoffice.common import ImmutableAdmin, ImmutableInline
 from ledger.models import Account, JournalEntry, Posting
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from backoffice.admin.common import ImmutableAdmin
+from backoffice.common import ImmutableAdmin
 from settlements.models import PayoutSubmission, ProcessorEvent
 
 

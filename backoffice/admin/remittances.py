@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from backoffice import views
-from backoffice.admin.common import ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
+from backoffice.common import ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
 from core.money import format_money
 from settlements import selectors
 from settlements.models import Remittance, RemittanceEvent

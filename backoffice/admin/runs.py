@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice import views
-from backoffice.admin.common import ImmutableAdmin
+from backoffice.common import ImmutableAdmin
 from core.money import format_money
 from settlements import selectors
 from settlements.api.exports import remittances_csv_response

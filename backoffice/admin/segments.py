@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 
-from backoffice.admin.common import (
+from backoffice.common import (
     ImmutableAdmin,
     action_hidden_fields,
     apply_to_each,

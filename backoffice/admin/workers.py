@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from backoffice import views
-from backoffice.admin.common import ServiceSaveAdmin, html_table
+from backoffice.common import ServiceSaveAdmin, html_table
 from core.money import format_money
 from settlements import selectors as settlement_selectors
 from worklogs import selectors, services

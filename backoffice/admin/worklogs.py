@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin.common import ImmutableInline, ServiceSaveAdmin, html_table
+from backoffice.common import ImmutableInline, ServiceSaveAdmin, html_table
 from core.money import format_money
 from settlements import selectors as settlement_selectors
 from worklogs import selectors, services

@@ -18,7 +18,7 @@ from api.permissions import IsFinanceStaff
 from settlements import selectors
 from settlements.api.serializers import GenerateSerializer, SettlementRunListSerializer, SettlementRunSerializer
 from settlements.models import SettlementRun
-from settlements.services.run_control import settlement_run_resume, settlement_run_start
+from settlements.tasks import settlement_run_resume, settlement_run_start
 
 PREFER_HEADER = OpenApiParameter(
     "Prefer",

@@ -1,11 +1,9 @@
-"""The payout outbox: submissions written with the remittances, sent to the gateway after commit.
-
-`payouts_enqueue` runs inside the settlement chunk's transaction: it writes one
-`PayoutSubmission` per new remittance and schedules `payouts_submit` for after the commit. A
-submission calls the gateway with the remittance's idempotency key and moves the remittance to
-PROCESSING with the provider's reference. If the process dies after the commit and before (or
-during) the provider call, the submission stays PENDING and `submit_payouts` (or the end of the next
-background run) submits it again; the key makes the provider return the same payout, never a second.
+"""The payout outbox's sending side: submissions (written with their remittances by
+`settlements.services.submissions`) are sent to the gateway after commit. A submission calls the
+gateway with the remittance's idempotency key and moves the remittance to PROCESSING with the
+provider's reference. If the process dies after the commit and before (or during) the provider
+call, the submission stays PENDING and `submit_payouts` (or the end of the next background run)
+submits it again; the key makes the provider return the same payout, never a second.
 
 Locks: worker, then remittance, then its submission (the project order, parents first).
 """
@@ -16,37 +14,26 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from settlements.gateway import get_gateway
 from settlements.locks import lock_remittance, lock_submission
 from settlements.models import PayoutSubmission, PayoutSubmissionStatus, Remittance, RemittanceStatus
-from settlements.payouts.gateways import get_gateway
 from settlements.services.remittances import remittance_mark_processing
 
 logger = logging.getLogger(__name__)
 
 
-def payout_idempotency_key(remittance: Remittance) -> str:
-    return f"remittance-{remittance.pk}"
-
-
-def payouts_enqueue(*, remittances: list[Remittance]) -> list[PayoutSubmission]:
-    """In the caller's transaction: the outbox rows, and their submission once it commits."""
-    gateway = get_gateway()
-    if not gateway.submits or not remittances:
-        return []
-    submissions = PayoutSubmission.objects.bulk_create(
-        [
-            PayoutSubmission(remittance=r, idempotency_key=payout_idempotency_key(r), gateway=gateway.name)
-            for r in remittances
-        ]
-    )
-    ids = [s.pk for s in submissions]
-    # robust: the run has committed; a provider outage must not turn its answer into an error.
-    transaction.on_commit(lambda: payouts_submit(submission_ids=ids), robust=True)
-    return submissions
-
-
 def payouts_submit(*, submission_ids: list[int]) -> list[PayoutSubmission]:
     return [payout_submit(submission=s) for s in PayoutSubmission.objects.filter(pk__in=submission_ids).order_by("pk")]
+
+
+def payouts_submit_for_run(*, run_id: int) -> list[PayoutSubmission]:
+    """Send the PENDING submissions of one run (after the run's chunks have committed)."""
+    ids = list(
+        PayoutSubmission.objects.filter(status=PayoutSubmissionStatus.PENDING, remittance__run_id=run_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return payouts_submit(submission_ids=ids)
 
 
 def payouts_submit_pending() -> list[PayoutSubmission]:

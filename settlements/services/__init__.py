@@ -1,6 +1,6 @@
-"""Settlement services: runs (`runs`), starting and resuming them (`run_control`) and the remittance
-state machine (`remittances`). Modules below this package (the payout outbox and events) import the
-module they need (`settlements.services.remittances`), never this package."""
+"""Settlement services: runs (`runs`), the remittance state machine (`remittances`) and the payout
+submissions a run writes (`submissions`). They change state and return what they changed; what must
+wait for a commit (calling a provider) is scheduled by `settlements.tasks`."""
 
 from settlements.services.remittances import (
     remittance_cancel,
@@ -8,7 +8,6 @@ from settlements.services.remittances import (
     remittance_mark_paid,
     remittance_mark_processing,
 )
-from settlements.services.run_control import settlement_run_enqueue, settlement_run_resume, settlement_run_start
 from settlements.services.runs import settlement_generate, settlement_run_create, settlement_run_execute
 
 __all__ = [
@@ -18,8 +17,5 @@ __all__ = [
     "remittance_mark_processing",
     "settlement_generate",
     "settlement_run_create",
-    "settlement_run_enqueue",
     "settlement_run_execute",
-    "settlement_run_resume",
-    "settlement_run_start",
 ]

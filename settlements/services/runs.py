@@ -34,8 +34,8 @@ from settlements.models import (
     RunStatus,
     SettlementRun,
 )
-from settlements.payouts.outbox import payouts_enqueue
 from settlements.selectors import default_period_end, items_eligible
+from settlements.services.submissions import payout_submissions_create
 from worklogs.models import Worker
 
 ProgressCallback = Callable[[int, int], None]
@@ -225,7 +225,7 @@ def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittan
             for r in remittances
         ]
     )
-    payouts_enqueue(remittances=remittances)
+    payout_submissions_create(remittances=remittances)
     return remittances
 
 

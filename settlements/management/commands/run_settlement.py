@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.money import format_money
 from settlements.selectors import default_period_end, run_totals, settlement_preview
 from settlements.services import settlement_generate
+from settlements.tasks import payouts_submit_after_commit
 from worklogs.models import Worker
 
 BAD_INPUT = 2
@@ -117,6 +118,7 @@ class Command(BaseCommand):
                 return
             progress = self._progress()
             run = settlement_generate(period_end=period_end, worker_ids=worker_ids, progress=progress)
+            payouts_submit_after_commit(run=run)
             if progress:
                 self.stderr.write("", style_func=str)
             remittances = list(run.remittances.select_related("worker").order_by("worker_id"))

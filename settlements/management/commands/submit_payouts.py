@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
+from settlements.gateway import get_gateway
 from settlements.models import PayoutSubmissionStatus
-from settlements.payouts.gateways import get_gateway
 from settlements.payouts.outbox import payouts_submit_pending
 
 

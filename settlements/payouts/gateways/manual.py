@@ -3,8 +3,8 @@ failed (after paying by hand or by a bank file), or a signed provider event sett
 
 from django.core.exceptions import ImproperlyConfigured
 
+from settlements.gateway import PayoutGateway
 from settlements.models import Remittance
-from settlements.payouts.gateways.base import PayoutGateway
 
 
 class ManualGateway(PayoutGateway):

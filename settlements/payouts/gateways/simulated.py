@@ -23,9 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from settlements.gateway import PayoutGateway
 from settlements.models import Remittance
 from settlements.payouts.events import processor_event_receive
-from settlements.payouts.gateways.base import PayoutGateway
 from settlements.payouts.signatures import SIGNATURE_HEADER, sign
 
 logger = logging.getLogger(__name__)
