@@ -105,7 +105,7 @@ def test_database_backend_queues_the_run_for_the_db_worker(
 
 
 def _kill_the_second_chunk(monkeypatch):
-    real = runs._settle_chunk
+    real = runs.settle_chunk
     calls = []
 
     def dying(**kwargs):
@@ -114,8 +114,8 @@ def _kill_the_second_chunk(monkeypatch):
             raise RuntimeError("worker killed")
         return real(**kwargs)
 
-    monkeypatch.setattr(runs, "_settle_chunk", dying)
-    return lambda: monkeypatch.setattr(runs, "_settle_chunk", real)
+    monkeypatch.setattr(runs, "settle_chunk", dying)
+    return lambda: monkeypatch.setattr(runs, "settle_chunk", real)
 
 
 def test_a_killed_run_is_resumed_and_pays_nobody_twice(
@@ -169,7 +169,7 @@ def test_a_run_left_running_by_a_dead_worker_process_is_resumed_and_pays_each_wo
     first = next(iter(three_workers))
     run = settlement_services.settlement_run_create(period_end=date.fromisoformat(OCT))
     # What a killed process leaves: its first chunk committed, the run still marked RUNNING.
-    (settled,) = runs._settle_chunk(run=run, worker_ids=[first])
+    (settled,) = runs.settle_chunk(run=run, worker_ids=[first])
     SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, workers_total=3, workers_done=1)
     stuck = _poll(api, f"/api/settlement-runs/{run.pk}/")
     assert (stuck["status"], stuck["workersDone"], stuck["remittanceCount"]) == ("RUNNING", 1, 1)

@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import F, Q
 
-from devtools.management.commands.export_dbml import APP_LABELS, condition_sql
+from devtools.dbml import APP_LABELS, condition_sql
 from settlements.models import Remittance
 from worklogs.models import Item, Segment, WorkLog
 
