@@ -1,6 +1,6 @@
 """Settlement runs: created, executed chunk by chunk (`chunks`), resumable.
 
-Locks follow the project order: worker, then remittance, then worklog. A run settles workers in
+Locks come from `settlements.locks`, in the one order of docs/ARCHITECTURE.md. A run settles workers in
 chunks (`SETTLEMENT_CHUNK_SIZE`), one transaction per chunk, so no worker stays locked for longer
 than its chunk takes; every write of a chunk is set-based (the eligible items staged once in a
 temporary table, aggregates, bulk inserts and one INSERT ... SELECT for the claims), never a loop
