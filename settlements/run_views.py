@@ -2,7 +2,8 @@
 
 A run executes in `settlements.tasks.settlement_run_task`. `settlement_run_execute` is safe to call
 again on the same run (workers already settled for the period are skipped, and the database refuses
-a second live remittance per worker and period), so resuming never pays anyone twice.
+a second live remittance per worker and period), so resuming never pays anyone twice; and the run's
+lease lets only one execution at a time (`settlements.services.run_lease`).
 """
 
 import logging
@@ -11,17 +12,16 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import IsFinanceStaff
-from ledger.errors import Conflict
 from settlements import selectors
-from settlements.models import RunStatus, SettlementRun
+from settlements.models import SettlementRun
 from settlements.serializers import SettlementRunSerializer
-from settlements.services import settlement_run_execute
+from settlements.services import settlement_run_execute, settlement_run_resumable
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,9 @@ def settlement_run_enqueue(*, run: SettlementRun) -> None:
     transaction.on_commit(enqueue)
 
 
-def accepted_run_response(run: SettlementRun, body) -> Response:
-    settlement_run_enqueue(run=run)
+def accepted_run_response(run: SettlementRun, body, *, enqueue: bool = True) -> Response:
+    if enqueue:
+        settlement_run_enqueue(run=run)
     return Response(
         body,
         status=status.HTTP_202_ACCEPTED,
@@ -73,31 +74,49 @@ def with_run_location(response: Response) -> Response:
     return response
 
 
+RESUME_DESCRIPTION = """Executes the run again, finishing what its earlier execution left: workers it already settled
+are skipped, so nobody is paid twice. One execution of a run at a time, enforced by the database: an
+execution holds the run's lease (`leaseExpiresAt`), renewed by every chunk it commits.
+
+- Allowed for a FAILED run, a QUEUED run (its task was lost, or not yet picked up: whichever starts
+  first executes it, the other finds it taken), and a STALLED run: RUNNING, but its lease expired
+  without renewal (`SETTLEMENT_RUN_LEASE_SECONDS`, default 60), so the process executing it died.
+- `409` `run_in_progress`: another execution holds a live lease (the run is RUNNING, not STALLED);
+  try again after `leaseExpiresAt` if it never moves on.
+- `409` `run_completed`: the run is COMPLETED.
+- With `Prefer: respond-async`: `202` at once, the run executes in the background.
+
+The progress (`workersDone` of `workersTotal`) counts only what committed, and a resume continues it."""
+
+RESUME_CONFLICT = OpenApiResponse(
+    response=inline_serializer(
+        "RunConflict",
+        {
+            "detail": serializers.CharField(),
+            "code": serializers.ChoiceField(choices=["run_in_progress", "run_completed"]),
+        },
+    ),
+    description="The run is being executed by another process (`run_in_progress`) or is COMPLETED (`run_completed`).",
+)
+
+
 class SettlementRunResumeView(APIView):
-    """`POST /api/settlement-runs/{id}/resume/`: finish a FAILED (or stuck QUEUED/RUNNING) run."""
+    """`POST /api/settlement-runs/{id}/resume/`: finish a FAILED, QUEUED or STALLED run."""
 
     permission_classes = [IsFinanceStaff]
 
     @extend_schema(
         request=None,
         parameters=[PREFER_HEADER],
-        responses={
-            200: SettlementRunSerializer,
-            202: SettlementRunSerializer,
-            409: OpenApiResponse(description="The run is already COMPLETED."),
-        },
-        description=(
-            "Executes the run again: workers it already settled are skipped, so nobody is paid twice. "
-            "Allowed for FAILED runs and for QUEUED or RUNNING runs whose worker died; a COMPLETED run is 409."
-        ),
+        responses={200: SettlementRunSerializer, 202: SettlementRunSerializer, 409: RESUME_CONFLICT},
+        description=RESUME_DESCRIPTION,
     )
     def post(self, request, pk: int):
         from settlements.views import run_representation  # views imports this module
 
         run = get_object_or_404(selectors.run_list(), pk=pk)
-        if run.status == RunStatus.COMPLETED:
-            raise Conflict(f"Run {run.pk} is already COMPLETED.", code="run_completed")
         if prefers_async(request):
+            settlement_run_resumable(run=run)  # the task takes the lease itself; this answers 409 early
             return accepted_run_response(run, run_representation(run))
         run = settlement_run_execute(run=run)
         return Response(run_representation(run))

@@ -11,12 +11,20 @@ from settlements import payouts
 from settlements.gateway import simulated_deliver, simulated_event_body
 from settlements.models import SettlementRun
 from settlements.services import settlement_run_execute
+from settlements.services.run_lease import RunCompleted, RunInProgress
 
 
 @task()
 def settlement_run_task(run_id: int) -> dict:
-    """Execute (or finish) a run, then retry any payout submission an earlier crash left behind."""
-    run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
+    """Execute (or finish) a run, then retry any payout submission an earlier crash left behind.
+
+    A run already COMPLETED, or held by another live execution (a resume that came first), is left
+    alone: that is not a failure of this task.
+    """
+    try:
+        run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
+    except (RunCompleted, RunInProgress) as exc:
+        return {"runId": run_id, "skipped": exc.code}
     retried = payouts.payouts_submit_pending()
     return {"runId": run.pk, "status": run.status, "payoutsRetried": len(retried)}
 

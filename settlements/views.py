@@ -7,11 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.idempotency import idempotent
+from config.idempotency import request_key
 from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from settlements import selectors, services
 from settlements.filters import RemittanceFilter
-from settlements.models import Remittance
+from settlements.keyed_generate import generate_with_key
+from settlements.models import Remittance, RunStatus
 from settlements.run_views import PREFER_HEADER, accepted_run_response, prefers_async, with_run_location
 from settlements.serializers import (
     BalanceSerializer,
@@ -69,20 +70,25 @@ class GenerateRemittancesView(APIView):
         parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
     )
     def post(self, request):
-        def generate():
+        def period_end():
             serializer = GenerateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
+            return serializer.validated_data["period_end"]
+
+        def answer(run) -> Response:
             if prefers_async(request):
-                run = services.settlement_run_create(
-                    period_end=serializer.validated_data["period_end"], created_by=request.user
-                )
+                if run.status == RunStatus.COMPLETED:  # a keyed repeat whose first answer was lost
+                    return accepted_run_response(run, run_representation(run), enqueue=False)
+                services.settlement_run_resumable(run=run)
                 return accepted_run_response(run, run_representation(run))
-            run = services.settlement_generate(
-                period_end=serializer.validated_data["period_end"], created_by=request.user
-            )
+            if run.status != RunStatus.COMPLETED:
+                run = services.settlement_run_execute(run=run)
             return Response(run_representation(run), status=status.HTTP_201_CREATED)
 
-        return with_run_location(idempotent(request, generate))
+        key = request_key(request)
+        if key:  # the key is kept with the run: see settlements.keyed_generate
+            return with_run_location(generate_with_key(request, key=key, period_end=period_end, answer=answer))
+        return answer(services.settlement_run_create(period_end=period_end(), created_by=request.user))
 
 
 class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

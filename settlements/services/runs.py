@@ -8,6 +8,7 @@ over items. On PostgreSQL `SETTLEMENT_PARALLELISM` chunks run at once, each on i
 """
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import date
@@ -17,7 +18,6 @@ from itertools import islice
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
-from django.utils import timezone
 
 from ledger.errors import Conflict
 from ledger.models import AccountKind
@@ -34,15 +34,34 @@ from settlements.models import (
     SettlementRun,
 )
 from settlements.selectors import default_period_end, items_eligible
+from settlements.services.run_checkpoints import run_checkpoint
+from settlements.services.run_lease import (
+    RunLeaseLost,
+    on_a_live_connection,
+    run_chunk_done,
+    run_finish,
+    run_lease_claim,
+    run_plan,
+)
 from worklogs.models import Worker
 
 ProgressCallback = Callable[[int, int], None]
 logger = logging.getLogger(__name__)
+# A chunk whose connection was lost is settled again on a fresh one, once.
+CHUNK_ATTEMPTS = 2
 
 
-def settlement_run_create(*, period_end: date | None = None, created_by=None) -> SettlementRun:
+def settlement_run_create(
+    *, period_end: date | None = None, created_by=None, idempotency_key: str | None = None, request_hash: str = ""
+) -> SettlementRun:
+    """A QUEUED run. With `idempotency_key` (unique per `created_by`), a second run with the same key
+    is refused by the database (IntegrityError): the caller finds the first."""
     return SettlementRun.objects.create(
-        period_end=period_end or default_period_end(), status=RunStatus.QUEUED, created_by=created_by
+        period_end=period_end or default_period_end(),
+        status=RunStatus.QUEUED,
+        created_by=created_by,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
     )
 
 
@@ -68,26 +87,37 @@ def _candidate_workers(worker_ids: Iterable[int] | None) -> list[int]:
 def settlement_run_execute(
     *, run: SettlementRun, worker_ids: Iterable[int] | None = None, progress: ProgressCallback | None = None
 ) -> SettlementRun:
-    """Execute (or finish, after a crash) a run. Safe to call again: settled workers are skipped."""
-    candidates = _candidate_workers(worker_ids)
-    chunk_size = max(1, settings.SETTLEMENT_CHUNK_SIZE)
-    chunks = [candidates[start : start + chunk_size] for start in range(0, len(candidates), chunk_size)]
-    SettlementRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, workers_total=len(candidates), workers_done=0
-    )
+    """Execute a run, or finish one that failed or stalled. Safe to call again: settled workers are skipped.
+
+    Takes the run's lease first (`run_lease`): a COMPLETED run raises `RunCompleted`, a run another
+    execution holds raises `RunInProgress` (both 409). The first execution plans the run (every
+    worker, or `worker_ids`, cut into chunks of `SETTLEMENT_CHUNK_SIZE`); a resume settles the chunks
+    of that plan not yet done, and ignores `worker_ids`.
+    """
+    owner = uuid.uuid4()
+    run_lease_claim(run_id=run.pk, owner=owner)
     try:
-        for done in _settle_chunks(run=run, chunks=chunks):
+        chunks, done_before, total = run_plan(
+            run_id=run.pk,
+            owner=owner,
+            candidates=lambda: _candidate_workers(worker_ids),
+            chunk_size=max(1, settings.SETTLEMENT_CHUNK_SIZE),
+        )
+        for done in _settle_chunks(run=run, chunks=chunks, owner=owner, done=done_before):
             if progress:
-                progress(done, len(candidates))
+                progress(done, total)
+        run_checkpoint("before_finish")
+    except RunLeaseLost:
+        raise  # another execution holds the run now: its status is its own to write
     except Exception as exc:
-        SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000])
+        run_finish(run_id=run.pk, owner=owner, status=RunStatus.FAILED, error=str(exc))
         raise
-    SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED, finished_at=timezone.now())
+    run_finish(run_id=run.pk, owner=owner, status=RunStatus.COMPLETED)
     run.refresh_from_db()
     return run
 
 
-def _parallelism(chunks: list[list[int]]) -> int:
+def _parallelism(chunks: list) -> int:
     """How many chunks to settle at once: `SETTLEMENT_PARALLELISM` on PostgreSQL, else one.
 
     Chunks hold disjoint workers, and every lock, claim and ledger account of a chunk belongs to its
@@ -101,23 +131,25 @@ def _parallelism(chunks: list[list[int]]) -> int:
     return max(1, min(settings.SETTLEMENT_PARALLELISM, len(chunks)))
 
 
-def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[int]:
+Chunk = tuple[int, list[int]]  # (chunk row id, worker ids)
+
+
+def _settle_chunks(*, run: SettlementRun, chunks: list[Chunk], owner: uuid.UUID, done: int) -> Iterator[int]:
     """Settle every chunk, yielding the number of workers done after each one commits.
 
     On the first failure no further chunk starts; chunks already committed stay (a re-run or
     resume skips their workers), and the error is raised once the chunks in flight have finished.
     """
-    done = 0
     parallelism = _parallelism(chunks)
     if parallelism == 1:
         for chunk in chunks:
-            done += _settle_counted(run=run, worker_ids=chunk)
+            done += _settle_counted(run=run, chunk=chunk, owner=owner)
             yield done
         return
 
-    def settle(chunk: list[int]) -> int:
+    def settle(chunk: Chunk) -> int:
         try:
-            return _settle_counted(run=run, worker_ids=chunk)
+            return _settle_counted(run=run, chunk=chunk, owner=owner)
         finally:
             connection.close()  # this thread's own connection
 
@@ -142,15 +174,34 @@ def _settle_chunks(*, run: SettlementRun, chunks: list[list[int]]) -> Iterator[i
         raise failure
 
 
-def _settle_counted(*, run: SettlementRun, worker_ids: list[int]) -> int:
-    """Settle one chunk, then count its workers in the run's progress; returns how many."""
-    _settle_chunk(run=run, worker_ids=worker_ids)
-    SettlementRun.objects.filter(pk=run.pk).update(workers_done=F("workers_done") + len(worker_ids))
+def _settle_counted(*, run: SettlementRun, chunk: Chunk, owner: uuid.UUID) -> int:
+    """Settle one chunk (again on a fresh connection if its connection was lost: a chunk that did
+    commit is then found done and counts nothing); returns its number of workers."""
+    chunk_id, worker_ids = chunk
+    on_a_live_connection(
+        lambda: _settle_chunk(run=run, worker_ids=worker_ids, chunk_id=chunk_id, lease_owner=owner),
+        what=f"run {run.pk}'s chunk {chunk_id}",
+        attempts=CHUNK_ATTEMPTS,
+    )
+    run_checkpoint("chunk_committed")
     return len(worker_ids)
 
 
 @transaction.atomic
-def _settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittance]:
+def _settle_chunk(
+    *, run: SettlementRun, worker_ids: list[int], chunk_id: int | None = None, lease_owner: uuid.UUID | None = None
+) -> list[Remittance]:
+    """Settle these workers in one transaction; with `chunk_id`, also mark that chunk of the run's
+    plan done, count its workers in the progress and renew `lease_owner`'s lease, in the same
+    transaction (`run_chunk_done`)."""
+    remittances = _settle_workers(run=run, worker_ids=worker_ids)
+    if chunk_id is not None:
+        run_checkpoint("chunk_in_transaction")
+        run_chunk_done(run_id=run.pk, chunk_id=chunk_id, owner=lease_owner, workers=len(worker_ids))
+    return remittances
+
+
+def _settle_workers(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittance]:
     period_end = run.period_end
     # Every service that creates or frees an item locks its worker first, so while these locks are
     # held the eligible set of these workers cannot change between the sums and the claims.
