@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from ledger.money import CENT, MoneySum
@@ -13,6 +14,7 @@ from settlements.models import (
     Claim,
     Remittance,
     RemittanceStatus,
+    RunStatus,
     SettlementRun,
 )
 from worklogs.models import Item, Segment, SegmentStatus, Worker, WorkLog
@@ -131,6 +133,12 @@ def run_totals(run: SettlementRun) -> dict[str, Decimal]:
 
 def run_list() -> QuerySet[SettlementRun]:
     return SettlementRun.objects.order_by("pk")
+
+
+def runs_stalled() -> QuerySet[SettlementRun]:
+    """RUNNING runs whose lease expired (in the database's clock) or was never taken: their execution died."""
+    expired = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=Now())
+    return SettlementRun.objects.filter(expired, status=RunStatus.RUNNING).order_by("pk")
 
 
 def runs_summaries(*, run_ids) -> dict[int, tuple[int, dict[str, Decimal]]]:
