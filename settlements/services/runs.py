@@ -5,6 +5,10 @@ chunks (`SETTLEMENT_CHUNK_SIZE`), one transaction per chunk, so no worker stays 
 than its chunk takes; every write of a chunk is set-based (the eligible items staged once in a
 temporary table, aggregates, bulk inserts and one INSERT ... SELECT for the claims), never a loop
 over items. On PostgreSQL `SETTLEMENT_PARALLELISM` chunks run at once, each on its own connection.
+
+One execution of a run at a time: it holds the run's lease, and each chunk's transaction marks its
+chunk of the run's plan done, counts its workers and renews the lease (`run_lease`), so a run killed
+at any moment keeps exactly what committed and a resume finishes the rest.
 """
 
 import logging
