@@ -93,7 +93,7 @@ RESUME_CONFLICT = OpenApiResponse(
         "RunConflict",
         {
             "detail": serializers.CharField(),
-            "code": serializers.ChoiceField(choices=["run_in_progress", "run_completed"]),
+            "code": serializers.CharField(help_text="`run_in_progress` or `run_completed`."),
         },
     ),
     description="The run is being executed by another process (`run_in_progress`) or is COMPLETED (`run_completed`).",
@@ -108,7 +108,12 @@ class SettlementRunResumeView(APIView):
     @extend_schema(
         request=None,
         parameters=[PREFER_HEADER],
-        responses={200: SettlementRunSerializer, 202: SettlementRunSerializer, 409: RESUME_CONFLICT},
+        responses={
+            200: SettlementRunSerializer,
+            202: SettlementRunSerializer,
+            404: OpenApiResponse(description="No such run."),
+            409: RESUME_CONFLICT,
+        },
         description=RESUME_DESCRIPTION,
     )
     def post(self, request, pk: int):

@@ -66,8 +66,21 @@ class GenerateRemittancesView(APIView):
 
     @extend_schema(
         request=GenerateSerializer,
-        responses={201: SettlementRunSerializer, 202: SettlementRunSerializer},
+        responses={
+            201: SettlementRunSerializer,
+            202: SettlementRunSerializer,
+            409: OpenApiResponse(
+                description="With an `Idempotency-Key`: the key was used with another request "
+                "(`idempotency_key_reused`), or the run it created is still executing (`run_in_progress`)."
+            ),
+        },
         parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
+        description=(
+            "Settles every worker once for the period (API.md). With an `Idempotency-Key` the key is kept "
+            "with the run it creates (one run per user and key): a repeat answers the stored status and "
+            "body; a repeat while that run executes is 409 `run_in_progress`; a repeat after it failed or "
+            "stalled finishes the same run and answers 201."
+        ),
     )
     def post(self, request):
         def period_end():
