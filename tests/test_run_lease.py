@@ -25,7 +25,7 @@ RESUME = "/api/settlement-runs/{}/resume/"
 
 
 class Killed(BaseException):
-    """What `kill -9` does to a process, in-process: nothing after it runs, not even `except Exception`."""
+    """What `kill -9` does to a process, in-process (with `run_finish` disabled: see `_killed_run`)."""
 
 
 def _dying_at_chunk(monkeypatch, number: int, error: BaseException):
@@ -49,10 +49,15 @@ def owed(settings):
 
 
 def _killed_run(monkeypatch, at_chunk: int = 2) -> SettlementRun:
+    """A run whose process died at its `at_chunk`-th chunk: nothing after that ran, not even the
+    final status write (an interrupted process would have written FAILED)."""
     revive = _dying_at_chunk(monkeypatch, at_chunk, Killed())
+    real_finish = runs.run_finish
+    monkeypatch.setattr(runs, "run_finish", lambda **kwargs: False)  # a killed process writes nothing
     with pytest.raises(Killed):
         settlement_generate(period_end=OCT)
     revive()
+    monkeypatch.setattr(runs, "run_finish", real_finish)
     return SettlementRun.objects.get()
 
 
@@ -138,6 +143,18 @@ def test_an_execution_that_lost_its_lease_stops_and_its_chunk_commits_nothing(ow
 
     monkeypatch.setattr(runs, "_settle_chunk", real)
     expire_lease(run)  # the thief died too
+    settlement_run_execute(run=run)
+    assert_paid_exactly_once(run, owed)
+
+
+def test_an_interrupted_run_is_failed_and_resumable_at_once(owed, monkeypatch):
+    revive = _dying_at_chunk(monkeypatch, 2, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        settlement_generate(period_end=OCT)
+    revive()
+    run = SettlementRun.objects.get()
+    assert (run.status, run.error, run.lease_owner) == (RunStatus.FAILED, "KeyboardInterrupt", None)
+    assert run.workers_done == 2
     settlement_run_execute(run=run)
     assert_paid_exactly_once(run, owed)
 

@@ -113,8 +113,8 @@ def settlement_run_execute(
         run_checkpoint("before_finish")
     except RunLeaseLost:
         raise  # another execution holds the run now: its status is its own to write
-    except Exception as exc:
-        run_finish(run_id=run.pk, owner=owner, status=RunStatus.FAILED, error=str(exc))
+    except BaseException as exc:  # a failure, or an interruption (Ctrl-C): FAILED, resumable at once
+        run_finish(run_id=run.pk, owner=owner, status=RunStatus.FAILED, error=str(exc) or type(exc).__name__)
         raise
     run_finish(run_id=run.pk, owner=owner, status=RunStatus.COMPLETED)
     run.refresh_from_db()
