@@ -146,9 +146,12 @@ def run_finish(*, run_id: int, owner: UUID, status: str, error: str = "") -> boo
         lambda: SettlementRun.objects.filter(pk=run_id, lease_owner=owner).update(**fields),
         what=f"run {run_id}'s final status",
     )
-    if not written:
-        logger.warning("Run %s: another execution took it over; this one's %s is not written.", run_id, status)
-    return bool(written)
+    if written:
+        return True
+    if SettlementRun.objects.filter(pk=run_id, status=status, lease_owner__isnull=True).exists():
+        return True  # an earlier attempt's write committed, and only its answer was lost with the connection
+    logger.warning("Run %s: another execution took it over; this one's %s is not written.", run_id, status)
+    return False
 
 
 def on_a_live_connection(work: Callable[[], object], *, what: str, attempts: int = RECONNECT_ATTEMPTS):
