@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from settlements.models import Remittance, SettlementRun
+from settlements.models import RUN_STALLED, Remittance, RunStatus, SettlementRun
 from worklogs.api.serializers import ReasonSerializer
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -52,6 +52,18 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
 
     remittance_count = serializers.SerializerMethodField()
     totals = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(
+        choices=[*RunStatus.values, RUN_STALLED],
+        source="shown_status",
+        read_only=True,
+        help_text="QUEUED, RUNNING, COMPLETED or FAILED; STALLED is a RUNNING run whose execution died (its lease "
+        "expired without renewal): resume it.",
+    )
+    lease_expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="While RUNNING: until when its execution holds the run (renewed by every chunk); null otherwise.",
+    )
 
     class Meta:
         model = SettlementRun
@@ -63,6 +75,7 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
             "finished_at",
             "workers_total",
             "workers_done",
+            "lease_expires_at",
             "remittance_count",
             "totals",
         ]
