@@ -94,6 +94,12 @@ def get_worklog(api, worklog_id: int) -> dict:
     return response.json()
 
 
+def amounts(api, worklog_id: int) -> tuple[str, str, str, str]:
+    """(amount, remittedAmount, unremittedAmount, remittanceStatus) of a worklog, as the API answers them."""
+    w = get_worklog(api, worklog_id)
+    return w["amount"], w["remittedAmount"], w["unremittedAmount"], w["remittanceStatus"]
+
+
 def set_rate(api, worklog_id: int, rate: str) -> dict:
     response = api.patch(f"/api/worklogs/{worklog_id}/", {"hourlyRate": rate}, format="json")
     assert response.status_code == 200, response.content
