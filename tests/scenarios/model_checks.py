@@ -1,7 +1,7 @@
 """What the property test (test_property.py) checks: the database and the API say what the reference model says.
 
 Kept apart from the state machine that drives the services, so each reads on its own. Assertions here are
-rewritten by pytest (registered in this package's __init__.py), so a failure shows both sides.
+rewritten by pytest (registered in tests/conftest.py), so a failure shows both sides.
 """
 
 from fractions import Fraction

@@ -1,4 +1,4 @@
-"""The time-tracker import: a realistic export with every trap of issue 6, then Oct/Nov/Dec runs.
+"""`worklogs_import`: a realistic time-tracker export with every trap of issue 6, then Oct/Nov/Dec runs.
 
 Expected money, from API.md's rounding rule (exact totals rounded once per worklog, half up):
 - Ada (USD), WL-1001 at 45.39/h: seg-1 10 min = 7.565 -> 7.57; seg-2 20 min -> total 22.695 -> 22.70,
@@ -15,51 +15,24 @@ Expected money, from API.md's rounding rule (exact totals rounded once per workl
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 
-from ledger.models import Posting
 from settlements import services as settlement_services
 from settlements.models import Remittance
+from tests.worklogs.timetracker import (
+    EXPECTED_CREATED,
+    FIXTURE,
+    NOTHING,
+    assert_skipped,
+    export_records,
+    raw_record,
+    row_counts,
+)
 from worklogs.importer import records_from_json, worklogs_import
 from worklogs.models import Adjustment, Item, Segment, Task, Worker, WorkLog
 
 pytestmark = pytest.mark.django_db
-
-FIXTURE = Path(__file__).parent / "fixtures" / "timetracker_export.json"
-MODELS = (Worker, Task, WorkLog, Segment, Adjustment, Item, Posting)
-
-EXPECTED_CREATED = {"worker": 2, "task": 3, "worklog": 3, "segment": 11, "adjustment": 4}
-NOTHING = {"worker": 0, "task": 0, "worklog": 0, "segment": 0, "adjustment": 0}
-EXPECTED_SKIPPED = [
-    ("segment", "seg-6", "overlaps segment seg-5 of worklog WL-1001"),
-    ("segment", "seg-7", "endedAt must be after startedAt"),
-    ("segment", "seg-8", "endedAt must be after startedAt"),
-    ("segment", "seg-9", "at most 24 hours"),
-    ("segment", "seg-10", "Unknown status 'rejected'"),
-    ("segment", "seg-13", "may not end in the future"),
-    ("adjustment", "adj-2", "at most two decimals"),
-    ("adjustment", "adj-3", "decimal amount"),
-    ("worklog", "WL-3003", "hourly_rate may have at most two decimals"),
-    ("segment", "r-1", "its worklog WL-3003 was skipped"),
-    ("segment", "cr-2", "overlaps segment seg-11 of worklog WL-1001"),
-]
-
-
-def _records() -> list:
-    return records_from_json(FIXTURE.read_bytes())
-
-
-def _counts() -> dict:
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-def _assert_skipped(report: dict) -> None:
-    assert [(s["kind"], s["id"]) for s in report["skipped"]] == [(k, i) for k, i, _ in EXPECTED_SKIPPED]
-    for skipped, (_, _, reason) in zip(report["skipped"], EXPECTED_SKIPPED, strict=True):
-        assert reason in skipped["reason"], skipped
 
 
 def _run_and_pay(period_end: date) -> dict:
@@ -90,11 +63,11 @@ def test_float_amounts_are_refused_as_malformed():
 
 
 def test_realistic_export_imports_every_valid_record_and_reports_every_bad_one():
-    report = worklogs_import(records=_records()).as_dict()
+    report = worklogs_import(records=export_records()).as_dict()
 
     assert report["created"] == EXPECTED_CREATED
     assert report["unchanged"] == NOTHING
-    _assert_skipped(report)
+    assert_skipped(report)
     assert not Worker.objects.filter(external_id="300").exists()  # the skipped worklog wrote nothing
 
     ada = Worker.objects.get(external_id="100")
@@ -130,7 +103,7 @@ def test_realistic_export_imports_every_valid_record_and_reports_every_bad_one()
 
 
 def test_oct_nov_dec_runs_pay_exactly_what_the_export_earned():
-    worklogs_import(records=_records())
+    worklogs_import(records=export_records())
 
     assert _run_and_pay(date(2025, 10, 31)) == {
         "100": (Decimal("68.09"), "USD"),
@@ -152,22 +125,22 @@ def test_oct_nov_dec_runs_pay_exactly_what_the_export_earned():
 
 
 def test_reimport_changes_nothing_and_reports_everything_unchanged():
-    first = worklogs_import(records=_records()).as_dict()
+    first = worklogs_import(records=export_records()).as_dict()
     _run_and_pay(date(2025, 10, 31))
-    before = _counts()
+    before = row_counts()
 
-    second = worklogs_import(records=_records()).as_dict()
+    second = worklogs_import(records=export_records()).as_dict()
 
     assert second["created"] == NOTHING
     assert second["unchanged"] == first["created"]
-    _assert_skipped(second)
-    assert _counts() == before
+    assert_skipped(second)
+    assert row_counts() == before
     assert Remittance.objects.count() == 2
 
 
 def test_later_export_adds_only_what_is_new_and_keeps_first_results():
-    worklogs_import(records=_records())
-    records = _records()
+    worklogs_import(records=export_records())
+    records = export_records()
     wl = records[0]
     wl["hourly_rate"] = "50.00"  # the source's rate changed before the new work
     seg1 = wl["segments"][0]
@@ -189,33 +162,33 @@ def test_later_export_adds_only_what_is_new_and_keeps_first_results():
 
 
 def test_reimported_segment_with_other_times_or_adjustment_with_other_amount_is_skipped():
-    worklogs_import(records=_records())
-    wl = _records()[0]
+    worklogs_import(records=export_records())
+    wl = export_records()[0]
     wl["segments"] = [{**wl["segments"][0], "end": "2025-10-06T09:15:00Z"}]
     wl["adjustments"] = [{**wl["adjustments"][0], "amount": "-21.00"}]
-    before = _counts()
+    before = row_counts()
 
     report = worklogs_import(records=[wl]).as_dict()
 
     assert [(s["kind"], s["id"]) for s in report["skipped"]] == [("segment", "seg-1"), ("adjustment", "adj-1")]
-    assert _counts() == before
+    assert row_counts() == before
 
 
 def test_dry_run_reports_like_a_real_import_and_writes_nothing():
-    before = _counts()
+    before = row_counts()
 
-    dry = worklogs_import(records=_records(), dry_run=True).as_dict()
+    dry = worklogs_import(records=export_records(), dry_run=True).as_dict()
 
-    assert _counts() == before
+    assert row_counts() == before
     assert dry["created"] == EXPECTED_CREATED
-    _assert_skipped(dry)
-    assert worklogs_import(records=_records()).as_dict() == dry
+    assert_skipped(dry)
+    assert worklogs_import(records=export_records()).as_dict() == dry
 
 
 def test_worklog_id_of_another_user_or_currency_is_skipped():
-    worklogs_import(records=_records()[1:2])
-    moved = {**_records()[1], "user_id": "999"}
-    other_currency = {**_records()[1], "worklog_id": "WL-2003", "task_name": "Other", "currency": "USD"}
+    worklogs_import(records=export_records()[1:2])
+    moved = {**export_records()[1], "user_id": "999"}
+    other_currency = {**export_records()[1], "worklog_id": "WL-2003", "task_name": "Other", "currency": "USD"}
 
     report = worklogs_import(records=[moved, other_currency]).as_dict()
 
@@ -225,120 +198,14 @@ def test_worklog_id_of_another_user_or_currency_is_skipped():
     assert not WorkLog.objects.filter(external_id="WL-2003").exists()
 
 
-# --- The management command -----------------------------------------------------------------
-
-
-def test_command_prints_summary_and_exits_non_zero_when_records_were_skipped(capsys):
-    with pytest.raises(CommandError) as excinfo:
-        call_command("import_worklogs", str(FIXTURE))
-    assert excinfo.value.returncode == 1
-    out = capsys.readouterr().out
-    assert "created: 2 workers, 3 tasks, 3 worklogs, 11 segments, 4 adjustments" in out
-    assert "skipped: 0 workers, 0 tasks, 1 worklog, 8 segments, 2 adjustments" in out
-    assert "skipped segment seg-10: Unknown status 'rejected'" in out
-    assert WorkLog.objects.count() == 3
-
-
-def test_command_dry_run_writes_nothing(capsys):
-    with pytest.raises(CommandError):
-        call_command("import_worklogs", str(FIXTURE), "--dry-run")
-    assert "Dry run" in capsys.readouterr().out
-    assert sum(_counts().values()) == 0
-
-
-def test_command_exits_zero_for_a_clean_file(tmp_path, capsys):
-    clean = tmp_path / "clean.json"
-    clean.write_text(json.dumps([_raw_record(1)]))
-    call_command("import_worklogs", str(clean))
-    assert "created: 1 worker, 1 task, 1 worklog, 1 segment, 0 adjustments" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [(None, "Cannot read"), ("[{]", "Not valid JSON"), ('{"a": 1}', "JSON array"), ("[NaN]", "Not valid JSON")],
-)
-def test_command_reports_unreadable_or_invalid_file_in_one_line(tmp_path, content, message):
-    path = tmp_path / "export.json"
-    if content is not None:
-        path.write_text(content)
-    with pytest.raises(CommandError) as excinfo:
-        call_command("import_worklogs", str(path))
-    assert message in str(excinfo.value) and "\n" not in str(excinfo.value)
-    assert excinfo.value.returncode == 2
-
-
-# --- The endpoint ---------------------------------------------------------------------------
-
-
-def _raw_record(n: int) -> dict:
-    return {
-        "worklog_id": f"W{n}",
-        "user_id": f"U{n}",
-        "user_name": f"User {n}",
-        "task_name": f"Task {n}",
-        "hourly_rate": "30.00",
-        "segments": [
-            {"segment_id": "s1", "start": "2025-10-01T09:00:00Z", "end": "2025-10-01T10:00:00Z", "status": "approved"}
-        ],
-    }
-
-
-def test_endpoint_answers_200_with_the_report_in_snake_case_and_imports(api):
-    response = api.post("/api/imports/", data=FIXTURE.read_bytes(), content_type="application/json")
-
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert set(body) == {"created", "unchanged", "skipped"}
-    assert body["created"] == EXPECTED_CREATED
-    _assert_skipped(body)
-    assert WorkLog.objects.get(external_id="WL-1001").hourly_rate == Decimal("45.39")
-    assert Adjustment.objects.get(external_id="adj-6").amount == Decimal("25.50")
-
-    again = api.post("/api/imports/", data=FIXTURE.read_bytes(), content_type="application/json").json()
-    assert again["created"] == NOTHING and again["unchanged"] == EXPECTED_CREATED
-
-
-def test_endpoint_dry_run_writes_nothing(api):
-    response = api.post("/api/imports/?dryRun=true", data=FIXTURE.read_bytes(), content_type="application/json")
-    assert response.status_code == 200
-    assert response.json()["created"] == EXPECTED_CREATED
-    assert sum(_counts().values()) == 0
-
-
-@pytest.mark.parametrize("body", ['{"worklog_id": "W1"}', "[{", "", '"text"'])
-def test_endpoint_refuses_a_body_that_is_not_a_json_array(api, body):
-    response = api.post("/api/imports/", data=body, content_type="application/json")
-    assert response.status_code == 400, response.content
-    assert sum(_counts().values()) == 0
-
-
-def test_endpoint_is_for_finance_staff_only(make_client, plain_user, anon_client):
-    body = json.dumps([_raw_record(1)])
-    assert make_client(plain_user).post("/api/imports/", data=body, content_type="application/json").status_code == 403
-    assert anon_client.post("/api/imports/", data=body, content_type="application/json").status_code == 401
-    assert WorkLog.objects.count() == 0
-
-
-def test_imported_source_ids_are_visible_and_searchable(api):
-    api.post("/api/imports/", data=json.dumps([_raw_record(1), _raw_record(2)]), content_type="application/json")
-
-    workers = api.get("/api/workers/", {"externalId": "U2"}).json()["results"]
-    assert [(w["name"], w["externalId"]) for w in workers] == [("User 2", "U2")]
-    worklogs = api.get("/api/worklogs/", {"externalId": "W1"}).json()["results"]
-    assert [(w["externalId"], w["amount"]) for w in worklogs] == [("W1", "30.00")]
-    segments = api.get(f"/api/worklogs/{worklogs[0]['id']}/segments/").json()["results"]
-    assert [s["externalId"] for s in segments] == ["s1"]
-    assert api.get("/api/worklogs/", {"externalId": "nope"}).json()["results"] == []
-
-
 def test_worker_and_task_of_a_worklog_rejected_by_the_service_are_neither_written_nor_counted():
     # "0" parses as money but the service refuses the rate, after the worker and task were created.
-    zero_rate = {**_raw_record(1), "hourly_rate": "0"}
+    zero_rate = {**raw_record(1), "hourly_rate": "0"}
 
     alone = worklogs_import(records=[zero_rate]).as_dict()
     assert alone["created"] == NOTHING and alone["unchanged"] == NOTHING
     # On SQLite the rolled-back worker's id is reused by the next one, which must still be counted.
-    report = worklogs_import(records=[zero_rate, _raw_record(2)]).as_dict()
+    report = worklogs_import(records=[zero_rate, raw_record(2)]).as_dict()
 
     assert report["created"] == {"worker": 1, "task": 1, "worklog": 1, "segment": 1, "adjustment": 0}
     assert [(s["kind"], s["id"]) for s in report["skipped"]] == [("worklog", "W1"), ("segment", "s1")]
