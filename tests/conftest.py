@@ -17,7 +17,10 @@ from worklogs.models import Worker
 # Helper modules that assert without being test modules: pytest rewrites their asserts as well, so that a
 # failure there shows both sides too. (Registered here, before any test module imports them.)
 pytest.register_assert_rewrite(
-    "tests.scenarios.reference_model", "tests.scenarios.model_checks", "tests.worklogs.timetracker"
+    "tests.scenarios.reference_model",
+    "tests.scenarios.model_checks",
+    "tests.support.csv_exports",
+    "tests.worklogs.timetracker",
 )
 
 # The set-based checks cost a handful of queries whatever the size; comparing the API's per-worker
