@@ -23,18 +23,6 @@ pytestmark = pytest.mark.django_db
 OCT = "2024-10-31"
 
 
-@pytest.fixture
-def pending(api):
-    """A worker's PENDING remittance of 10.00 for October."""
-    wl = new_worklog(api, rate="10.00")
-    record(api, wl["id"], ts("2024-10-03"), 60)
-    run = generate(api, OCT)
-    remittance = remittance_of(run, wl["workerId"])
-    remittance["_worklog"] = wl
-    remittance["_run"] = run
-    return remittance
-
-
 def _snapshot(remittance_id):
     return (
         Remittance.objects.get(pk=remittance_id).status,

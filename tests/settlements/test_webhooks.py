@@ -32,16 +32,6 @@ def _secrets(settings):
     settings.PAYOUT_WEBHOOK_SECRETS = [SECRET]
 
 
-@pytest.fixture
-def pending(api):
-    """A worker's PENDING remittance of 10.00 for October (manual gateway: never submitted)."""
-    wl = new_worklog(api, rate="10.00")
-    record(api, wl["id"], ts("2024-10-03"), 60)
-    remittance = remittance_of(generate(api, OCT), wl["workerId"])
-    remittance["_worklog"] = wl
-    return remittance
-
-
 def event(remittance_id=None, *, type="payout.paid", id=None, **extra) -> dict:
     body = {"id": id or f"evt_{type}_{remittance_id}", "type": type, "occurredAt": "2024-11-02T10:00:00+00:00"}
     if remittance_id is not None:
