@@ -3,7 +3,8 @@
 STYLE.md convention 5: "one query per page, never one per row". Each test counts the queries of the
 same requests (first keyset page at `pageSize=2` and `pageSize=25`, the `next` page, and a page
 number) against a small world (3 rows of everything) and again after it has grown to 30, and
-requires the very same counts. A per-row query shows up as soon as a page holds more rows.
+requires the very same counts. A per-row query shows up as soon as a page holds more rows. The worklog
+and remittance lists also stay under a fixed bound at 5 and at 50 rows.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from settlements import services as settlement_services
 from tests.support.api_helpers import LIST_ALL
-from tests.support.factories import UserFactory, WorkerFactory, WorkLogFactory
+from tests.support.factories import TaskFactory, UserFactory, WorkerFactory, WorkLogFactory
 from worklogs import services as worklog_services
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +158,45 @@ def test_a_worker_scoped_list_leaves_out_the_other_workers_rows(make_client):
         ("CANCELLED", "30.26"),
         ("PENDING", "45.39"),
     ]
+
+
+# --- A bounded number of queries, whatever the number of rows ------------------------------------
+
+
+def _make_rows(n):
+    """n worklogs on n workers, each with items and a remittance (half paid, half pending).
+
+    Setup shortcut through the services (the rule under test is the list's query count, not the setup).
+    """
+    for _ in range(n):
+        wl = WorkLogFactory(worker=WorkerFactory(), task=TaskFactory(), hourly_rate=Decimal("10.00"))
+        start = datetime(2024, 10, 3, 8, tzinfo=UTC)
+        worklog_services.segment_record(worklog=wl, started_at=start, ended_at=start + timedelta(minutes=30))
+        worklog_services.adjustment_record(worklog=wl, amount=Decimal("1.00"), reason="bonus")
+    run = settlement_services.settlement_generate(period_end=date(2024, 10, 31))
+    for i, remittance in enumerate(run.remittances.order_by("pk")):
+        if i % 2:
+            settlement_services.remittance_mark_paid(remittance=remittance)
+
+
+# Auth, count, page, and one query for the remittances' worklogs: a per-row query would exceed it at 5 rows.
+QUERY_BOUND = 6
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_list_all_worklogs_query_count_does_not_grow_with_rows(api, django_assert_max_num_queries, rows):
+    _make_rows(rows)
+    api.get(LIST_ALL)  # warm the auth caches the same way for both sizes
+    with django_assert_max_num_queries(QUERY_BOUND):
+        response = api.get(LIST_ALL, {"pageSize": 500})
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_remittance_list_query_count_does_not_grow_with_rows(api, django_assert_max_num_queries, rows):
+    _make_rows(rows)
+    with django_assert_max_num_queries(QUERY_BOUND):
+        response = api.get("/api/remittances/", {"pageSize": 500})
+    results = response.json()["results"]
+    assert len(results) == rows
+    assert all(r["worklogs"] and r["worklogs"][0]["amount"] == "6.00" for r in results)

@@ -1,12 +1,13 @@
-"""`GET /list-all-worklogs` (and `/api/worklogs/`): filters, pagination, and a bounded query count."""
+"""`GET /list-all-worklogs` (and `/api/worklogs/`): filters, pagination, rows as the serializer shows them.
 
-from datetime import UTC, date, datetime, timedelta
+Their cost in queries is checked with every other list in tests/api/test_query_counts.py.
+"""
+
 from decimal import Decimal
 
 import pytest
 from djangorestframework_camel_case.util import camelize
 
-from settlements import services as settlement_services
 from tests.support.api_helpers import (
     LIST_ALL,
     adjustment,
@@ -21,8 +22,7 @@ from tests.support.api_helpers import (
     remittance_of,
     ts,
 )
-from tests.support.factories import TaskFactory, WorkerFactory, WorkLogFactory
-from worklogs import services as worklog_services
+from tests.support.factories import WorkerFactory, WorkLogFactory
 from worklogs.api.serializers import WorkLogSerializer
 from worklogs.models import Task, WorkLog
 
@@ -136,45 +136,6 @@ def test_page_size_is_capped_at_500(api):
     body = api.get(LIST_ALL, {"pageSize": 1000}).json()
     assert len(body["results"]) == 500
     assert body["next"] is not None
-
-
-def _make_rows(n):
-    """n worklogs on n workers, each with items and a remittance (half paid, half pending).
-
-    Setup shortcut through the services (the rule under test is the list's query count, not the setup).
-    """
-    for _ in range(n):
-        wl = WorkLogFactory(worker=WorkerFactory(), task=TaskFactory(), hourly_rate=Decimal("10.00"))
-        start = datetime(2024, 10, 3, 8, tzinfo=UTC)
-        worklog_services.segment_record(worklog=wl, started_at=start, ended_at=start + timedelta(minutes=30))
-        worklog_services.adjustment_record(worklog=wl, amount=Decimal("1.00"), reason="bonus")
-    run = settlement_services.settlement_generate(period_end=date(2024, 10, 31))
-    for i, remittance in enumerate(run.remittances.order_by("pk")):
-        if i % 2:
-            settlement_services.remittance_mark_paid(remittance=remittance)
-
-
-# Auth, count, page, and one query for the remittances' worklogs: a per-row query would exceed it at 5 rows.
-QUERY_BOUND = 6
-
-
-@pytest.mark.parametrize("rows", [5, 50])
-def test_list_all_worklogs_query_count_does_not_grow_with_rows(api, django_assert_max_num_queries, rows):
-    _make_rows(rows)
-    api.get(LIST_ALL)  # warm the auth caches the same way for both sizes
-    with django_assert_max_num_queries(QUERY_BOUND):
-        response = api.get(LIST_ALL, {"pageSize": 500})
-    assert len(response.json()["results"]) == rows
-
-
-@pytest.mark.parametrize("rows", [5, 50])
-def test_remittance_list_query_count_does_not_grow_with_rows(api, django_assert_max_num_queries, rows):
-    _make_rows(rows)
-    with django_assert_max_num_queries(QUERY_BOUND):
-        response = api.get("/api/remittances/", {"pageSize": 500})
-    results = response.json()["results"]
-    assert len(results) == rows
-    assert all(r["worklogs"] and r["worklogs"][0]["amount"] == "6.00" for r in results)
 
 
 def test_list_rows_are_exactly_the_worklog_serializers_representation(api):
