@@ -25,12 +25,6 @@ OCT = date(2025, 10, 31)
 START = datetime(2025, 10, 6, 9, tzinfo=UTC)
 
 
-def postgres_only(test):
-    """Triggers and exclusion constraints: only PostgreSQL has them (SQLite relies on the services)."""
-    reason = "PostgreSQL only: the guard is a trigger or exclusion constraint (the PostgreSQL CI leg runs it)"
-    return pytest.mark.postgres(pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)(test))
-
-
 @pytest.fixture
 def paid_history():
     """A worklog with an earning in a PAID remittance and an unclaimed adjustment."""
@@ -68,7 +62,7 @@ def _claim_again(claim: Claim, *, generation: int) -> None:
     )
 
 
-@postgres_only
+@pytest.mark.postgres
 def test_database_refuses_a_claim_at_the_next_generation_while_the_item_is_in_a_live_remittance(paid_history):
     claim = paid_history["claim"]  # generation 1, in a PAID remittance
     for generation in (claim.generation + 1, claim.generation + 5):
@@ -77,7 +71,7 @@ def test_database_refuses_a_claim_at_the_next_generation_while_the_item_is_in_a_
     assert Claim.objects.filter(item=claim.item).count() == 1
 
 
-@postgres_only
+@pytest.mark.postgres
 def test_database_accepts_the_next_generation_only_once_the_previous_remittance_died():
     worklog = WorkLogFactory(hourly_rate=Decimal("45.39"))
     worklog_services.segment_record(worklog=worklog, started_at=START, ended_at=START + timedelta(hours=1))
@@ -113,7 +107,7 @@ def _unattached_accounts() -> tuple[Account, Account]:
     )
 
 
-@postgres_only
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_database_refuses_an_unbalanced_journal_entry_at_commit():
     debit, credit = _unattached_accounts()
@@ -143,14 +137,14 @@ IMMUTABLE_UPDATES = {
 }
 
 
-@postgres_only
+@pytest.mark.postgres
 @pytest.mark.parametrize("what", IMMUTABLE_UPDATES)
 def test_database_refuses_any_update_of_money_history(paid_history, what):
     with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
         IMMUTABLE_UPDATES[what](paid_history)
 
 
-@postgres_only
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("table", "row"),
     [
@@ -167,7 +161,7 @@ def test_database_refuses_any_delete_of_money_history(paid_history, table, row):
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
 
 
-@postgres_only
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("start", "to_status"),
     [
@@ -201,7 +195,7 @@ def test_database_refuses_a_backward_remittance_status_change(paid_history, star
     assert remittance.status == start
 
 
-@postgres_only
+@pytest.mark.postgres
 def test_database_refuses_to_change_or_delete_a_remittance(paid_history):
     remittance = paid_history["remittance"]
     with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
@@ -210,7 +204,7 @@ def test_database_refuses_to_change_or_delete_a_remittance(paid_history):
         cursor.execute("DELETE FROM settlements_remittance WHERE id = %s", [remittance.pk])
 
 
-@postgres_only
+@pytest.mark.postgres
 @pytest.mark.parametrize("status", ["ACTIVE", "DISPUTED"])
 def test_database_refuses_overlapping_live_segments_of_one_worker(paid_history, status):
     existing = paid_history["segment"]  # ACTIVE, 09:00-10:00

@@ -1,4 +1,4 @@
-"""Shared by the tests that race real threads on PostgreSQL (test_concurrency*.py).
+"""Shared by the tests that race real threads on PostgreSQL (tests/db_guards/test_concurrency*.py).
 
 Each thread gets its own database connection (Django opens one per thread) and closes it at the end.
 SQLite serialises every writer, so these tests only prove something on PostgreSQL: the PostgreSQL CI
@@ -10,21 +10,15 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from settlements.models import LIVE_REMITTANCE_STATUSES, Claim
 
-POSTGRES_THREADS = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="PostgreSQL only: SQLite serialises all writers, so there is no concurrency to prove "
-        "(the PostgreSQL CI leg runs these)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+# `postgres`: SQLite serialises all writers, so there is no concurrency to prove there (tests/conftest.py
+# deselects these on SQLite; the PostgreSQL CI leg runs them).
+POSTGRES_THREADS = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TIMEOUT = 60
 
 

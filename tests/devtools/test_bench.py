@@ -2,7 +2,8 @@
 
 The autouse audit (tests/conftest.py) then recomputes every worklog total, every item's cents,
 every remittance and every worker's ledger from the facts: the synthetic data set the benchmark
-loads with COPY is exactly what the services would have written.
+loads with COPY is exactly what the services would have written. The tests that run the command are
+marked `postgres`: the benchmark loads with COPY and measures PostgreSQL.
 """
 
 import json
@@ -10,21 +11,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from devtools.bench import wrk
 from settlements.models import Remittance, RemittanceStatus
 from tests.support.factories import WorkerFactory
 from worklogs.models import Item, Segment
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only: the benchmark loads with COPY and measures PostgreSQL (the PostgreSQL CI leg runs it)",
-)
-
 
 @pytest.mark.postgres
-@requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     out = tmp_path / "bench.json"
@@ -65,7 +59,6 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
 
 
 @pytest.mark.postgres
-@requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_bench_refuses_a_database_that_is_not_fresh():
     WorkerFactory()

@@ -153,11 +153,7 @@ def test_dbml_conditions_render_as_sql():
     )
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only: triggers and exclusion constraints exist there (the PostgreSQL CI leg runs it)",
-)
+@pytest.mark.postgres  # the triggers and exclusion constraints exist on PostgreSQL only
 @pytest.mark.django_db
 def test_schema_dbml_names_every_trigger_and_exclusion_constraint_of_the_database():
     tables = [m._meta.db_table for label in APP_LABELS for m in apps.get_app_config(label).get_models()]
@@ -185,10 +181,6 @@ def test_sample_responses_are_what_make_samples_generates():
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only: proves the samples do not depend on the database (the PostgreSQL CI leg runs it)",
-)
 def test_sample_responses_are_the_same_when_recorded_on_postgresql():
     fresh = _export_samples(database_url=os.environ["DATABASE_URL"])
     assert fresh == SAMPLES.read_text(encoding="utf-8")
