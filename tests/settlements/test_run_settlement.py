@@ -13,6 +13,7 @@ from ledger.models import JournalEntry, Posting
 from settlements.management.commands import run_settlement
 from settlements.models import Claim, Remittance, RemittanceStatus, SettlementRun
 from settlements.selectors import default_period_end, worker_balance
+from settlements.services import remittance_cancel
 from tests.support.factories import WorkerFactory, WorkLogFactory
 from worklogs import services
 
@@ -198,8 +199,6 @@ def test_an_unexpected_error_is_one_line_too(three_workers, argv, monkeypatch):
 
 
 def test_a_released_remittance_is_paid_again_by_the_next_run(three_workers):
-    from settlements.services import remittance_cancel
-
     alice, _, _ = three_workers
     run("--period-end", "2026-10-31")
     remittance_cancel(remittance=Remittance.objects.get(worker=alice), reason="wrong bank account")
