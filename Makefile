@@ -35,7 +35,7 @@ run: migrate
 test: install
 	DJANGO_SETTINGS_MODULE=config.test_settings $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The customer's deliverables, generated from the real system (tests/test_deliverables.py fails when stale).
+# The customer's deliverables, generated from the real system (tests/devtools/test_deliverables.py fails when stale).
 schema: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py export_dbml --output schema.dbml
 

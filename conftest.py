@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import FinanceUserFactory, UserFactory
+from tests.support.factories import FinanceUserFactory, UserFactory
 
 
 def _client_for(user) -> APIClient:

@@ -3,12 +3,25 @@
 `settlements.selectors.audit.audit_all` recomputes worklog totals, item cents, remittances and the ledger from
 the facts; a test that leaves any difference behind fails, whatever it asserted itself. Tests that
 never asked for the database skip it (no query, no cost).
+
+Here too: the `postgres` tests are deselected on another database, and the asserts of the test helper
+modules are rewritten like those of the tests.
 """
 
 import pytest
+from django.db import connection
 
 from settlements.selectors.audit import audit_all
 from worklogs.models import Worker
+
+# Helper modules that assert without being test modules: pytest rewrites their asserts as well, so that a
+# failure there shows both sides too. (Registered here, before any test module imports them.)
+pytest.register_assert_rewrite(
+    "tests.scenarios.reference_model",
+    "tests.scenarios.model_checks",
+    "tests.support.csv_exports",
+    "tests.worklogs.timetracker",
+)
 
 # The set-based checks cost a handful of queries whatever the size; comparing the API's per-worker
 # selectors costs three queries a worker, so a test that made a crowd (a benchmark) skips that part.
@@ -41,8 +54,6 @@ def pytest_collection_modifyitems(config, items):
     They prove what only PostgreSQL has (row locks under real concurrency, triggers, exclusion
     constraints); CI's PostgreSQL leg runs every one of them.
     """
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         return
     selected = [item for item in items if item.get_closest_marker("postgres") is None]

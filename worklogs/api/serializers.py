@@ -77,7 +77,7 @@ def worklog_rows(rows) -> list[dict]:
 
     A page of 100 worklogs through model instances, DRF's per-field machinery and the camelCase
     renderer's recursive walk cost most of a list request (docs/PERFORMANCE.md); this builds the
-    same JSON in a fraction of that. `tests/test_list_worklogs.py` checks it equals the
+    same JSON in a fraction of that. `tests/worklogs/test_list_worklogs.py` checks it equals the
     serializer's output.
     """
     return [

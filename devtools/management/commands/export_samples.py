@@ -11,7 +11,7 @@ finance-staff token that is never written out). The same code always yields the 
   the "segment may not end in the future" check and the default period end;
 - the time zone is UTC and payouts are not submitted to any provider (the manual gateway).
 
-tests/test_deliverables.py runs this command in a subprocess and compares its output with the
+tests/devtools/test_deliverables.py runs this command in a subprocess and compares its output with the
 committed file.
 """
 

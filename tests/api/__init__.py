@@ -1,0 +1,1 @@
+"""The HTTP plumbing every endpoint shares: auth, roles, pagination, idempotency, bad input, query counts, OpenAPI."""

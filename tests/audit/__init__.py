@@ -1,0 +1,1 @@
+"""The audit trail: events, the API, the database guard."""

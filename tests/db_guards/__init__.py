@@ -1,0 +1,1 @@
+"""What only the database enforces (constraints, triggers) and what holds under real concurrency (PostgreSQL)."""

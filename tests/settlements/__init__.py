@@ -1,0 +1,1 @@
+"""Runs, remittances, payouts: the API, the commands, async runs, outbox, webhooks, statement, audit, bank CSV."""
