@@ -15,6 +15,7 @@ from datetime import date
 from itertools import islice
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -34,7 +35,7 @@ ChunkObserver = Callable[[int, float], None]
 logger = logging.getLogger(__name__)
 
 
-def settlement_run_create(*, period_end: date | None = None, created_by=None) -> SettlementRun:
+def settlement_run_create(*, period_end: date | None = None, created_by: User | None = None) -> SettlementRun:
     return SettlementRun.objects.create(
         period_end=period_end or default_period_end(), status=RunStatus.QUEUED, created_by=created_by
     )
@@ -43,7 +44,7 @@ def settlement_run_create(*, period_end: date | None = None, created_by=None) ->
 def settlement_generate(
     *,
     period_end: date | None = None,
-    created_by=None,
+    created_by: User | None = None,
     worker_ids: Iterable[int] | None = None,
     progress: ProgressCallback | None = None,
     on_chunk: ChunkObserver | None = None,
