@@ -6,7 +6,9 @@ Exit status: 0 when the run succeeds (also when it creates nothing), 2 for bad i
 run fails; errors are one line on stderr, never a traceback.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -22,7 +24,7 @@ BAD_INPUT = 2
 FAILURE = 1
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
@@ -81,7 +83,7 @@ class Command(BaseCommand):
 
         return draw
 
-    def _section(self, title: str, rows: list[tuple[Worker, object, str]]) -> None:
+    def _section(self, title: str, rows: Sequence[tuple[Worker, Decimal | None, str]]) -> None:
         if not rows:
             return
         self.stdout.write(f"{title}:")
