@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "audit",
     "ledger",
     "worklogs",
     "settlements",
@@ -179,6 +180,13 @@ SEGMENT_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("SEGMENT_MAX_CLOCK_SKEW_SECO
 SETTLEMENT_CHUNK_SIZE = int(os.environ.get("SETTLEMENT_CHUNK_SIZE", "100"))
 # Chunks settled at once on PostgreSQL, each in its own connection (SQLite: always one at a time).
 SETTLEMENT_PARALLELISM = int(os.environ.get("SETTLEMENT_PARALLELISM", "2"))
+# How long an execution of a settlement run holds the run without renewing its lease (every chunk
+# renews it). A RUNNING run whose lease expired is STALLED and may be resumed; so this must exceed
+# the longest chunk, and is how long a crashed run waits before anyone may resume it.
+_lease = os.environ.get("SETTLEMENT_RUN_LEASE_SECONDS", "").strip() or "60"
+if not _lease.isascii() or not _lease.isdigit() or not 1 <= int(_lease) <= 86400:
+    raise ImproperlyConfigured("SETTLEMENT_RUN_LEASE_SECONDS must be a whole number of seconds from 1 to 86400.")
+SETTLEMENT_RUN_LEASE_SECONDS = int(_lease)
 
 LOGGING = {
     "version": 1,

@@ -8,3 +8,8 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Test hook (settlements/services/run_checkpoints.py): pause a settlement run at a named point, so a
+# crash test run in a child process can kill it there. Read here only, never in production settings.
+SETTLEMENT_RUN_PAUSE_AT = os.environ.get("SETTLEMENT_RUN_PAUSE_AT", "")
+SETTLEMENT_RUN_PAUSE_DIR = os.environ.get("SETTLEMENT_RUN_PAUSE_DIR", "")

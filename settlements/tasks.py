@@ -18,9 +18,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django_tasks import task
 
-from core.errors import Conflict
-from settlements.models import RunStatus, SettlementRun
+from settlements.models import SettlementRun
 from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_pending
+from settlements.services.run_lease import RunCompleted, RunInProgress, settlement_run_resumable
 from settlements.services.runs import settlement_generate, settlement_run_create, settlement_run_execute
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,15 @@ logger = logging.getLogger(__name__)
 
 @task()
 def settlement_run_task(run_id: int) -> dict:
-    """Execute (or finish) a run, then send its payouts and any an earlier crash left behind."""
-    run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
+    """Execute (or finish) a run, then send its payouts and any an earlier crash left behind.
+
+    A run already COMPLETED, or held by another live execution (a resume that came first), is left
+    alone: that is not a failure of this task.
+    """
+    try:
+        run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
+    except (RunCompleted, RunInProgress) as exc:
+        return {"runId": run_id, "skipped": exc.code}
     retried = payouts_submit_pending()
     return {"runId": run.pk, "status": run.status, "payoutsRetried": len(retried)}
 
@@ -69,10 +76,11 @@ def settlement_run_start(
 
 
 def settlement_run_resume(*, run: SettlementRun, background: bool = False) -> SettlementRun:
-    """Finish a FAILED run, or a QUEUED or RUNNING one whose process died. A COMPLETED run is a conflict."""
-    if run.status == RunStatus.COMPLETED:
-        raise Conflict(f"Run {run.pk} is already COMPLETED.", code="run_completed")
+    """Finish a FAILED, QUEUED or STALLED run. COMPLETED (`run_completed`) or held by a live execution
+    (`run_in_progress`) is a conflict; in the background the task takes the lease itself, so this
+    answers the conflict early."""
     if background:
+        settlement_run_resumable(run=run)
         settlement_run_enqueue(run=run)
         return run
     run = settlement_run_execute(run=run)

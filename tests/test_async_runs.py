@@ -1,11 +1,13 @@
 """`Prefer: respond-async` on generate: 202 + Location, polling, and resuming a run that died."""
 
 import io
+import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
@@ -105,7 +107,7 @@ def test_database_backend_queues_the_run_for_the_db_worker(
 
 
 def _kill_the_second_chunk(monkeypatch):
-    real = runs.settle_chunk
+    real = runs._settle_chunk
     calls = []
 
     def dying(**kwargs):
@@ -114,8 +116,8 @@ def _kill_the_second_chunk(monkeypatch):
             raise RuntimeError("worker killed")
         return real(**kwargs)
 
-    monkeypatch.setattr(runs, "settle_chunk", dying)
-    return lambda: monkeypatch.setattr(runs, "settle_chunk", real)
+    monkeypatch.setattr(runs, "_settle_chunk", dying)
+    return lambda: monkeypatch.setattr(runs, "_settle_chunk", real)
 
 
 def test_a_killed_run_is_resumed_and_pays_nobody_twice(
@@ -168,13 +170,19 @@ def test_resume_is_finance_only_and_404_for_an_unknown_run(api, make_client, pla
 def test_a_run_left_running_by_a_dead_worker_process_is_resumed_and_pays_each_worker_once(api, three_workers):
     first = next(iter(three_workers))
     run = settlement_services.settlement_run_create(period_end=date.fromisoformat(OCT))
-    # What a killed process leaves: its first chunk committed, the run still marked RUNNING.
-    (settled,) = runs.settle_chunk(run=run, worker_ids=[first])
-    SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, workers_total=3, workers_done=1)
+    # What a killed process leaves: its first chunk committed, the run still marked RUNNING, its lease
+    # expired (an older version left no lease at all: the same).
+    (settled,) = runs._settle_chunk(run=run, worker_ids=[first])
+    SettlementRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        workers_total=3,
+        workers_done=1,
+        lease_owner=uuid.uuid4(),
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
     stuck = _poll(api, f"/api/settlement-runs/{run.pk}/")
-    assert (stuck["status"], stuck["workersDone"], stuck["remittanceCount"]) == ("RUNNING", 1, 1)
+    assert (stuck["status"], stuck["workersDone"], stuck["remittanceCount"]) == ("STALLED", 1, 1)
 
-    # The run is seconds old: resume has no "stale for long enough" rule, any unfinished run may be resumed.
     resumed = api.post(f"/api/settlement-runs/{run.pk}/resume/")
 
     assert resumed.status_code == 200, resumed.content

@@ -240,13 +240,13 @@ def test_a_run_settles_its_chunks_in_parallel_threads_and_pays_each_worker_once(
     settings.SETTLEMENT_CHUNK_SIZE = 1
     settings.SETTLEMENT_PARALLELISM = 3
     worklogs = _workers_with_one_segment_each(7)
-    real, chunk_threads, progress = runs.settle_chunk, set(), []
+    real, chunk_threads, progress = runs._settle_chunk, set(), []
 
     def spy(**kwargs):
         chunk_threads.add(threading.current_thread().name)
         return real(**kwargs)
 
-    monkeypatch.setattr(runs, "settle_chunk", spy)
+    monkeypatch.setattr(runs, "_settle_chunk", spy)
     run = settlement_services.settlement_generate(period_end=OCT, progress=lambda done, total: progress.append(done))
 
     assert all(name.startswith("settle") for name in chunk_threads), chunk_threads  # never the caller's thread
@@ -266,14 +266,14 @@ def test_a_parallel_run_whose_chunk_fails_is_failed_and_a_resume_pays_nobody_twi
     settings.SETTLEMENT_PARALLELISM = 2
     worklogs = _workers_with_one_segment_each(6)
     doomed = worklogs[2].worker_id
-    real = runs.settle_chunk
+    real = runs._settle_chunk
 
     def dying(**kwargs):
         if kwargs["worker_ids"] == [doomed]:
             raise RuntimeError("connection lost")
         return real(**kwargs)
 
-    monkeypatch.setattr(runs, "settle_chunk", dying)
+    monkeypatch.setattr(runs, "_settle_chunk", dying)
     with pytest.raises(RuntimeError, match="connection lost"):
         settlement_services.settlement_generate(period_end=OCT)
     run = SettlementRun.objects.get()
@@ -282,7 +282,7 @@ def test_a_parallel_run_whose_chunk_fails_is_failed_and_a_resume_pays_nobody_twi
     assert doomed not in settled_before
     assert run.workers_done == len(settled_before)
 
-    monkeypatch.setattr(runs, "settle_chunk", real)
+    monkeypatch.setattr(runs, "_settle_chunk", real)
     resumed = settlement_services.settlement_run_execute(run=run)
 
     assert (resumed.status, resumed.workers_done) == (RunStatus.COMPLETED, 6)

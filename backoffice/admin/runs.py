@@ -8,18 +8,80 @@ from django.utils.html import format_html
 
 from backoffice import views
 from backoffice.common import ImmutableAdmin
+from core.errors import DomainError
 from core.money import format_money
 from settlements import selectors
 from settlements.api.exports import remittances_csv_response
-from settlements.models import SettlementRun
+from settlements.models import RunStatus, SettlementRun
+from settlements.services import settlement_run_resumable
+from settlements.tasks import settlement_run_task
+
+
+class StalledRunFilter(admin.SimpleListFilter):
+    """RUNNING runs whose lease expired: the process executing them died (`selectors.runs_stalled`)."""
+
+    title = "stalled"
+    parameter_name = "stalled"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Stalled (resume them)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.runs_stalled().values("pk"))
+        return queryset
 
 
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ImmutableAdmin):
-    list_display = ["id", "period_end", "status", "created_at", "finished_at", "created_by", "remittances", "totals"]
-    list_filter = ["status", "period_end"]
-    readonly_fields = ["remittances", "totals"]
-    actions = ["export_remittances_csv"]
+    list_display = [
+        "id",
+        "period_end",
+        "run_status",
+        "progress",
+        "created_at",
+        "finished_at",
+        "created_by",
+        "remittances",
+        "totals",
+    ]
+    list_filter = ["status", StalledRunFilter, "period_end"]
+    readonly_fields = ["run_status", "progress", "remittances", "totals"]
+    actions = ["export_remittances_csv", "resume_runs"]
+
+    @admin.display(description="status", ordering="status")
+    def run_status(self, obj):
+        if obj.stalled:
+            return "STALLED (its process died: resume it)"
+        if obj.status == RunStatus.RUNNING:
+            return f"RUNNING (lease until {obj.lease_expires_at:%Y-%m-%d %H:%M:%S})"
+        return obj.status
+
+    @admin.display(description="workers done")
+    def progress(self, obj):
+        return f"{obj.workers_done}/{obj.workers_total}"
+
+    @admin.action(
+        description="Resume selected runs (FAILED, QUEUED or STALLED; nobody is paid twice)", permissions=["add"]
+    )
+    def resume_runs(self, request, queryset):
+        """The API's resume: each run executes again (at once, or through `db_worker` with the database
+        task backend); a COMPLETED run, or one another process is executing, is refused with a message."""
+        for run in queryset.order_by("pk"):
+            try:
+                settlement_run_resumable(run=run)
+            except DomainError as exc:
+                self.message_user(request, f"{run}: {exc.message}", messages.ERROR)
+                continue
+            settlement_run_task.enqueue(run_id=run.pk)  # not in a transaction: at once, or queued for db_worker
+            run.refresh_from_db()
+            if run.status == RunStatus.COMPLETED:
+                done = f"{run.workers_done}/{run.workers_total} workers"
+                self.message_user(request, f"{run}: resumed, COMPLETED ({done}).", messages.SUCCESS)
+            elif run.status == RunStatus.FAILED:
+                self.message_user(request, f"{run}: resumed, FAILED again: {run.error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{run}: handed to the background worker.", messages.INFO)
 
     @admin.action(description="Download the remittances as CSV (bank file)", permissions=["view"])
     def export_remittances_csv(self, request, queryset):

@@ -9,7 +9,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.models import F, Q
 
 # The apps whose tables make the schema (the framework's own tables are referenced, not drawn).
-APP_LABELS = ("api", "ledger", "worklogs", "settlements")
+APP_LABELS = ("api", "audit", "ledger", "worklogs", "settlements")
 
 # What each trigger function of the migrations means, in words (an unknown one is named as is).
 TRIGGER_FUNCTIONS = {

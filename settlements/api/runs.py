@@ -7,18 +7,20 @@ runs in the background (`settlements.services.run_control`).
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import idempotent
+from api.idempotency import request_key
 from api.openapi import IDEMPOTENCY_HEADER
 from api.permissions import IsFinanceStaff
 from settlements import selectors
+from settlements.api.keyed_generate import generate_with_key
 from settlements.api.serializers import GenerateSerializer, SettlementRunListSerializer, SettlementRunSerializer
-from settlements.models import SettlementRun
-from settlements.tasks import settlement_run_resume, settlement_run_start
+from settlements.models import RunStatus, SettlementRun
+from settlements.services.runs import settlement_run_create
+from settlements.tasks import settlement_run_resume
 
 PREFER_HEADER = OpenApiParameter(
     "Prefer",
@@ -74,20 +76,38 @@ class GenerateRemittancesView(APIView):
 
     @extend_schema(
         request=GenerateSerializer,
-        responses={201: SettlementRunSerializer, 202: SettlementRunSerializer},
+        responses={
+            201: SettlementRunSerializer,
+            202: SettlementRunSerializer,
+            409: OpenApiResponse(
+                description="With an `Idempotency-Key`: the key was used with another request "
+                "(`idempotency_key_reused`), or the run it created is still executing (`run_in_progress`)."
+            ),
+        },
         parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
+        description=(
+            "Settles every worker once for the period (API.md). With an `Idempotency-Key` the key is kept "
+            "with the run it creates (one run per user and key): a repeat answers the stored status and "
+            "body; a repeat while that run executes is 409 `run_in_progress`; a repeat after it failed or "
+            "stalled finishes the same run and answers 201."
+        ),
     )
     def post(self, request):
-        def generate() -> Response:
+        def period_end():
             serializer = GenerateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
+            return serializer.validated_data["period_end"]
+
+        def answer(run: SettlementRun) -> Response:
             background = prefers_async(request)
-            run = settlement_run_start(
-                period_end=serializer.validated_data["period_end"], created_by=request.user, background=background
-            )
+            if run.status != RunStatus.COMPLETED:  # a keyed repeat may find its run done: answer it as it is
+                run = settlement_run_resume(run=run, background=background)
             return run_response(run, background=background, done_status=status.HTTP_201_CREATED)
 
-        return with_run_location(idempotent(request, generate))
+        key = request_key(request)
+        if key:  # the key is kept with the run: see settlements.api.keyed_generate
+            return with_run_location(generate_with_key(request, key=key, period_end=period_end, answer=answer))
+        return answer(settlement_run_create(period_end=period_end(), created_by=request.user))
 
 
 class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -108,8 +128,34 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
         return self.get_paginated_response(SettlementRunListSerializer(page, many=True, context=context).data)
 
 
+RESUME_DESCRIPTION = """Executes the run again, finishing what its earlier execution left: workers it already settled
+are skipped, so nobody is paid twice. One execution of a run at a time, enforced by the database: an
+execution holds the run's lease (`leaseExpiresAt`), renewed by every chunk it commits.
+
+- Allowed for a FAILED run, a QUEUED run (its task was lost, or not yet picked up: whichever starts
+  first executes it, the other finds it taken), and a STALLED run: RUNNING, but its lease expired
+  without renewal (`SETTLEMENT_RUN_LEASE_SECONDS`, default 60), so the process executing it died.
+- `409` `run_in_progress`: another execution holds a live lease (the run is RUNNING, not STALLED);
+  try again after `leaseExpiresAt` if it never moves on.
+- `409` `run_completed`: the run is COMPLETED.
+- With `Prefer: respond-async`: `202` at once, the run executes in the background.
+
+The progress (`workersDone` of `workersTotal`) counts only what committed, and a resume continues it."""
+
+RESUME_CONFLICT = OpenApiResponse(
+    response=inline_serializer(
+        "RunConflict",
+        {
+            "detail": serializers.CharField(),
+            "code": serializers.CharField(help_text="`run_in_progress` or `run_completed`."),
+        },
+    ),
+    description="The run is being executed by another process (`run_in_progress`) or is COMPLETED (`run_completed`).",
+)
+
+
 class SettlementRunResumeView(APIView):
-    """`POST /api/settlement-runs/{id}/resume/`: finish a FAILED (or stuck QUEUED/RUNNING) run."""
+    """`POST /api/settlement-runs/{id}/resume/`: finish a FAILED, QUEUED or STALLED run."""
 
     permission_classes = [IsFinanceStaff]
 
@@ -119,12 +165,10 @@ class SettlementRunResumeView(APIView):
         responses={
             200: SettlementRunSerializer,
             202: SettlementRunSerializer,
-            409: OpenApiResponse(description="The run is already COMPLETED."),
+            404: OpenApiResponse(description="No such run."),
+            409: RESUME_CONFLICT,
         },
-        description=(
-            "Executes the run again: workers it already settled are skipped, so nobody is paid twice. "
-            "Allowed for FAILED runs and for QUEUED or RUNNING runs whose worker died; a COMPLETED run is 409."
-        ),
+        description=RESUME_DESCRIPTION,
     )
     def post(self, request, pk: int):
         run = get_object_or_404(selectors.run_list(), pk=pk)

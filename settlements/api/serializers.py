@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from api.fields import MoneyDigits
-from settlements.models import Remittance, SettlementRun
+from settlements.models import RUN_STALLED, Remittance, RunStatus, SettlementRun
 from worklogs.api.serializers import ReasonSerializer
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
@@ -53,6 +53,18 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
 
     remittance_count = serializers.SerializerMethodField()
     totals = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(
+        choices=[*RunStatus.values, RUN_STALLED],
+        source="shown_status",
+        read_only=True,
+        help_text="QUEUED, RUNNING, COMPLETED or FAILED; STALLED is a RUNNING run whose execution died (its lease "
+        "expired without renewal): resume it.",
+    )
+    lease_expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="While RUNNING: until when its execution holds the run (renewed by every chunk); null otherwise.",
+    )
 
     class Meta:
         model = SettlementRun
@@ -64,6 +76,7 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
             "finished_at",
             "workers_total",
             "workers_done",
+            "lease_expires_at",
             "remittance_count",
             "totals",
         ]

@@ -5,7 +5,7 @@ provider's reference. If the process dies after the commit and before (or during
 call, the submission stays PENDING and `submit_payouts` (or the end of the next background run)
 submits it again; the key makes the provider return the same payout, never a second.
 
-Locks: worker, then remittance, then its submission (the project order, parents first).
+Locks (`settlements.locks`, the one order of docs/ARCHITECTURE.md): worker, remittance, submission.
 """
 
 import logging

@@ -17,6 +17,7 @@ from settlements.selectors.runs import (
     remittance_worklog_amounts,
     run_list,
     run_totals,
+    runs_stalled,
     runs_summaries,
     worklog_remittance_history,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "remittance_worklog_amounts",
     "run_list",
     "run_totals",
+    "runs_stalled",
     "runs_summaries",
     "settlement_preview",
     "worker_balance",

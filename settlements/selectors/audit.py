@@ -21,6 +21,9 @@ from settlements.models import (
     Claim,
     Remittance,
     RemittanceStatus,
+    RunStatus,
+    SettlementRun,
+    SettlementRunChunk,
 )
 from settlements.selectors.balances import worker_balance
 from worklogs.models import Item, Worker, WorkLog
@@ -33,7 +36,7 @@ ITEM_STREAM_CHUNK = 2000
 class Difference:
     """One cached (or recorded) figure that does not match its recomputation from the facts."""
 
-    scope: str  # "worklog", "item", "worker", "remittance", "claim" or "ledger"
+    scope: str  # "worklog", "item", "worker", "remittance", "claim", "ledger" or "run"
     object_id: int | str
     field: str
     cached: object
@@ -248,6 +251,27 @@ def _audit_trial_balance() -> list[Difference]:
     ]
 
 
+def _audit_run_progress() -> list[Difference]:
+    """A planned run's progress is its committed chunks: `workers_total` the plan's workers,
+    `workers_done` the done chunks' workers, and a COMPLETED run has every chunk done."""
+    differences = []
+    rows = (
+        SettlementRunChunk.objects.values("run_id")
+        .annotate(total=Sum("workers"), done=Sum("workers", filter=Q(done_at__isnull=False)))
+        .order_by("run_id")
+    )
+    runs = SettlementRun.objects.in_bulk([row["run_id"] for row in rows])
+    for row in rows:
+        run, done = runs[row["run_id"]], row["done"] or 0
+        if run.workers_total != row["total"]:
+            differences.append(Difference("run", run.pk, "workers_total", run.workers_total, row["total"]))
+        if run.workers_done != done:
+            differences.append(Difference("run", run.pk, "workers_done", run.workers_done, done))
+        if run.status == RunStatus.COMPLETED and done != row["total"]:
+            differences.append(Difference("run", run.pk, "COMPLETED with chunks left", done, row["total"]))
+    return differences
+
+
 def audit_report(*, check_selectors: bool = True) -> AuditReport:
     """Every check. `check_selectors` also compares the API's per-worker selectors (3 queries each)."""
     worklog_count, differences, earned_by_worker = _audit_worklog_totals()
@@ -256,6 +280,7 @@ def audit_report(*, check_selectors: bool = True) -> AuditReport:
     worker_count, worker_differences = _audit_workers(earned_by_worker, check_selectors=check_selectors)
     differences += worker_differences
     differences += _audit_trial_balance()
+    differences += _audit_run_progress()
     return AuditReport(worklogs=worklog_count, workers=worker_count, differences=differences)
 
 

@@ -5,10 +5,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TypedDict, cast
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Now
 
 from core.money import MoneySum
-from settlements.models import Claim, Remittance, SettlementRun
+from settlements.models import Claim, Remittance, RunStatus, SettlementRun
 from worklogs.models import Worker
 
 
@@ -81,6 +82,12 @@ def run_totals(run: SettlementRun) -> dict[str, Decimal]:
 
 def run_list() -> QuerySet[SettlementRun]:
     return SettlementRun.objects.order_by("pk")
+
+
+def runs_stalled() -> QuerySet[SettlementRun]:
+    """RUNNING runs whose lease expired (in the database's clock) or was never taken: their execution died."""
+    expired = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=Now())
+    return SettlementRun.objects.filter(expired, status=RunStatus.RUNNING).order_by("pk")
 
 
 def runs_summaries(*, run_ids: Collection[int]) -> dict[int, tuple[int, dict[str, Decimal]]]:

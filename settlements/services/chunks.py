@@ -1,4 +1,5 @@
-"""One settlement chunk: a transaction that pays a slice of the run's workers, set-based.
+"""One settlement chunk's work: paying a slice of the run's workers, set-based, in the chunk's
+transaction (held by `runs`, which also marks the chunk done in the same transaction).
 
 It locks the chunk's workers, stages their eligible items once in a temporary table, sums them per
 worker as whole cents, bulk-inserts the remittances, claims the items with one INSERT ... SELECT,
@@ -29,8 +30,8 @@ from settlements.selectors import items_eligible
 from settlements.services.submissions import payout_submissions_create
 
 
-@transaction.atomic
-def settle_chunk(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittance]:
+def settle_workers(*, run: SettlementRun, worker_ids: list[int]) -> list[Remittance]:
+    """Pay these workers for the run's period; the caller holds the chunk's transaction."""
     period_end = run.period_end
     # Every service that creates or frees an item locks its worker first, so while these locks are
     # held the eligible set of these workers cannot change between the sums and the claims.

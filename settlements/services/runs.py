@@ -1,14 +1,19 @@
 """Settlement runs: created, executed chunk by chunk (`chunks`), resumable.
 
-Locks follow the project order: worker, then remittance, then worklog. A run settles workers in
+Locks come from `settlements.locks`, in the one order of docs/ARCHITECTURE.md. A run settles workers in
 chunks (`SETTLEMENT_CHUNK_SIZE`), one transaction per chunk, so no worker stays locked for longer
 than its chunk takes; every write of a chunk is set-based (the eligible items staged once in a
 temporary table, aggregates, bulk inserts and one INSERT ... SELECT for the claims), never a loop
 over items. On PostgreSQL `SETTLEMENT_PARALLELISM` chunks run at once, each on its own connection.
+
+One execution of a run at a time: it holds the run's lease, and each chunk's transaction marks its
+chunk of the run's plan done, counts its workers and renews the lease (`run_lease`), so a run killed
+at any moment keeps exactly what committed and a resume finishes the rest.
 """
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import date
@@ -16,16 +21,20 @@ from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection
-from django.db.models import F
-from django.utils import timezone
+from django.db import connection, transaction
 
-from settlements.models import (
-    RunStatus,
-    SettlementRun,
-)
+from settlements.models import Remittance, RunStatus, SettlementRun
 from settlements.selectors import default_period_end
-from settlements.services.chunks import settle_chunk
+from settlements.services.chunks import settle_workers
+from settlements.services.run_checkpoints import run_checkpoint
+from settlements.services.run_lease import (
+    RunLeaseLost,
+    on_a_live_connection,
+    run_chunk_done,
+    run_finish,
+    run_lease_claim,
+    run_plan,
+)
 from worklogs.models import Worker
 
 ProgressCallback = Callable[[int, int], None]
@@ -33,11 +42,25 @@ ProgressCallback = Callable[[int, int], None]
 #: the longest any of its workers stayed locked). The benchmark's hook; may run on a chunk thread.
 ChunkObserver = Callable[[int, float], None]
 logger = logging.getLogger(__name__)
+# A chunk whose connection was lost is settled again on a fresh one, once.
+CHUNK_ATTEMPTS = 2
 
 
-def settlement_run_create(*, period_end: date | None = None, created_by: User | None = None) -> SettlementRun:
+def settlement_run_create(
+    *,
+    period_end: date | None = None,
+    created_by: User | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> SettlementRun:
+    """A QUEUED run. With `idempotency_key` (unique per `created_by`), a second run with the same key
+    is refused by the database (IntegrityError): the caller finds the first."""
     return SettlementRun.objects.create(
-        period_end=period_end or default_period_end(), status=RunStatus.QUEUED, created_by=created_by
+        period_end=period_end or default_period_end(),
+        status=RunStatus.QUEUED,
+        created_by=created_by,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
     )
 
 
@@ -68,26 +91,37 @@ def settlement_run_execute(
     progress: ProgressCallback | None = None,
     on_chunk: ChunkObserver | None = None,
 ) -> SettlementRun:
-    """Execute (or finish, after a crash) a run. Safe to call again: settled workers are skipped."""
-    candidates = _candidate_workers(worker_ids)
-    chunk_size = max(1, settings.SETTLEMENT_CHUNK_SIZE)
-    chunks = [candidates[start : start + chunk_size] for start in range(0, len(candidates), chunk_size)]
-    SettlementRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, workers_total=len(candidates), workers_done=0
-    )
+    """Execute a run, or finish one that failed or stalled. Safe to call again: settled workers are skipped.
+
+    Takes the run's lease first (`run_lease`): a COMPLETED run raises `RunCompleted`, a run another
+    execution holds raises `RunInProgress` (both 409). The first execution plans the run (every
+    worker, or `worker_ids`, cut into chunks of `SETTLEMENT_CHUNK_SIZE`); a resume settles the chunks
+    of that plan not yet done, and ignores `worker_ids`.
+    """
+    owner = uuid.uuid4()
+    run_lease_claim(run_id=run.pk, owner=owner)
     try:
-        for done in _settle_chunks(run=run, chunks=chunks, on_chunk=on_chunk):
+        chunks, done_before, total = run_plan(
+            run_id=run.pk,
+            owner=owner,
+            candidates=lambda: _candidate_workers(worker_ids),
+            chunk_size=max(1, settings.SETTLEMENT_CHUNK_SIZE),
+        )
+        for done in _settle_chunks(run=run, chunks=chunks, owner=owner, done=done_before, on_chunk=on_chunk):
             if progress:
-                progress(done, len(candidates))
-    except Exception as exc:
-        SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000])
+                progress(done, total)
+        run_checkpoint("before_finish")
+    except RunLeaseLost:
+        raise  # another execution holds the run now: its status is its own to write
+    except BaseException as exc:  # a failure, or an interruption (Ctrl-C): FAILED, resumable at once
+        run_finish(run_id=run.pk, owner=owner, status=RunStatus.FAILED, error=str(exc) or type(exc).__name__)
         raise
-    SettlementRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED, finished_at=timezone.now())
+    run_finish(run_id=run.pk, owner=owner, status=RunStatus.COMPLETED)
     run.refresh_from_db()
     return run
 
 
-def _parallelism(chunks: list[list[int]]) -> int:
+def _parallelism(chunks: "list[Chunk]") -> int:
     """How many chunks to settle at once: `SETTLEMENT_PARALLELISM` on PostgreSQL, else one.
 
     Chunks hold disjoint workers, and every lock, claim and ledger account of a chunk belongs to its
@@ -101,25 +135,27 @@ def _parallelism(chunks: list[list[int]]) -> int:
     return max(1, min(settings.SETTLEMENT_PARALLELISM, len(chunks)))
 
 
+Chunk = tuple[int, list[int]]  # (chunk row id, worker ids)
+
+
 def _settle_chunks(
-    *, run: SettlementRun, chunks: list[list[int]], on_chunk: ChunkObserver | None = None
+    *, run: SettlementRun, chunks: list[Chunk], owner: uuid.UUID, done: int, on_chunk: ChunkObserver | None = None
 ) -> Iterator[int]:
     """Settle every chunk, yielding the number of workers done after each one commits.
 
     On the first failure no further chunk starts; chunks already committed stay (a re-run or
     resume skips their workers), and the error is raised once the chunks in flight have finished.
     """
-    done = 0
     parallelism = _parallelism(chunks)
     if parallelism == 1:
         for chunk in chunks:
-            done += _settle_counted(run=run, worker_ids=chunk, on_chunk=on_chunk)
+            done += _settle_counted(run=run, chunk=chunk, owner=owner, on_chunk=on_chunk)
             yield done
         return
 
-    def settle(chunk: list[int]) -> int:
+    def settle(chunk: Chunk) -> int:
         try:
-            return _settle_counted(run=run, worker_ids=chunk, on_chunk=on_chunk)
+            return _settle_counted(run=run, chunk=chunk, owner=owner, on_chunk=on_chunk)
         finally:
             connection.close()  # this thread's own connection
 
@@ -144,11 +180,34 @@ def _settle_chunks(
         raise failure
 
 
-def _settle_counted(*, run: SettlementRun, worker_ids: list[int], on_chunk: ChunkObserver | None = None) -> int:
-    """Settle one chunk, then count its workers in the run's progress; returns how many."""
+def _settle_counted(
+    *, run: SettlementRun, chunk: Chunk, owner: uuid.UUID, on_chunk: ChunkObserver | None = None
+) -> int:
+    """Settle one chunk (again on a fresh connection if its connection was lost: a chunk that did
+    commit is then found done and counts nothing); returns its number of workers."""
+    chunk_id, worker_ids = chunk
     started = time.perf_counter()
-    settle_chunk(run=run, worker_ids=worker_ids)
+    on_a_live_connection(
+        lambda: _settle_chunk(run=run, worker_ids=worker_ids, chunk_id=chunk_id, lease_owner=owner),
+        what=f"run {run.pk}'s chunk {chunk_id}",
+        attempts=CHUNK_ATTEMPTS,
+    )
     if on_chunk is not None:
         on_chunk(len(worker_ids), time.perf_counter() - started)
-    SettlementRun.objects.filter(pk=run.pk).update(workers_done=F("workers_done") + len(worker_ids))
+    run_checkpoint("chunk_committed")
     return len(worker_ids)
+
+
+@transaction.atomic
+def _settle_chunk(
+    *, run: SettlementRun, worker_ids: list[int], chunk_id: int | None = None, lease_owner: uuid.UUID | None = None
+) -> list[Remittance]:
+    """Settle these workers in one transaction; with `chunk_id`, also mark that chunk of the run's
+    plan done, count its workers in the progress and renew `lease_owner`'s lease, in the same
+    transaction (`run_chunk_done`)."""
+    remittances = settle_workers(run=run, worker_ids=worker_ids)
+    if chunk_id is not None:
+        run_checkpoint("chunk_in_transaction")
+        assert lease_owner is not None  # a chunk of the plan is settled by the execution holding the lease
+        run_chunk_done(run_id=run.pk, chunk_id=chunk_id, owner=lease_owner, workers=len(worker_ids))
+    return remittances

@@ -1,8 +1,8 @@
 """Every state change of workers, worklogs, segments and adjustments.
 
-Each service is atomic and takes row locks in one order: worker, then worklog, then segment, so
-that two services can never deadlock (settlement services follow the same order). Items are only
-created by `_item_add`, under the worklog lock, which is what makes "cents = round(total after) -
+Each service is atomic and takes its row locks through `worklogs.locks`, in the project's one lock
+order (docs/ARCHITECTURE.md), so two services can never deadlock. Items are only created by
+`items.item_add`, under the worklog lock, which is what makes "cents = round(total after) -
 round(total before), in creation order" hold.
 """
 

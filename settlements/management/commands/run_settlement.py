@@ -2,8 +2,11 @@
 
 Same service (`settlement_generate`), same guarantees: safe to re-run (a worker already paid for the
 period is not paid again), and safe beside a concurrent run (the database refuses a second payout).
+`--resume RUN_ID` finishes a FAILED, QUEUED or STALLED run (its own workers; the API's resume), and
+`--resume-stalled` every STALLED one (RUNNING, but its lease expired: the process executing it died).
 Exit status: 0 when the run succeeds (also when it creates nothing), 2 for bad input, 1 when the
-run fails; errors are one line on stderr, never a traceback.
+run fails, 3 when the run may not be resumed (another process is executing it, or it is COMPLETED);
+errors are one line on stderr, never a traceback.
 """
 
 from collections.abc import Sequence
@@ -15,13 +18,15 @@ from django.db import DatabaseError
 
 from core.errors import DomainError
 from core.money import format_money
-from settlements.selectors import default_period_end, run_totals, settlement_preview
-from settlements.services import settlement_generate
+from settlements.models import SettlementRun
+from settlements.selectors import default_period_end, run_totals, runs_stalled, settlement_preview
+from settlements.services import RunCompleted, RunInProgress, settlement_generate, settlement_run_execute
 from settlements.tasks import payouts_submit_after_commit
 from worklogs.models import Worker
 
 BAD_INPUT = 2
 FAILURE = 1
+REFUSED = 3
 
 
 def _one_line(text: object) -> str:
@@ -41,6 +46,17 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Compute and print; write nothing.")
         parser.add_argument(
             "--worker", action="append", default=None, metavar="ID", help="Only this worker (repeatable)."
+        )
+        parser.add_argument(
+            "--resume",
+            metavar="RUN_ID",
+            help="Finish this FAILED, QUEUED or STALLED run instead of starting one (exit 3 if another process is "
+            "executing it or it is COMPLETED).",
+        )
+        parser.add_argument(
+            "--resume-stalled",
+            action="store_true",
+            help="Finish every STALLED run (RUNNING, but its lease expired: the process executing it died).",
         )
 
     # --- input ----------------------------------------------------------------------------------
@@ -103,9 +119,80 @@ class Command(BaseCommand):
         settled = [(w, None, "new items wait for a later period") for w in preview.already_settled]
         self._section("Already paid for this period", settled)
 
+    def _resume_target(self, options) -> SettlementRun | None:
+        """The run `--resume` names (bad input: exit 2), or None without `--resume`."""
+        if options["resume"] is None:
+            if options["resume_stalled"] and (options["period_end"] or options["worker"] or options["dry_run"]):
+                raise CommandError("--resume-stalled takes no other option.", returncode=BAD_INPUT)
+            return None
+        if options["period_end"] or options["worker"] or options["dry_run"] or options["resume_stalled"]:
+            raise CommandError(
+                "--resume takes no other option: a run resumes with its own period end and workers.",
+                returncode=BAD_INPUT,
+            )
+        value = options["resume"]
+        if not (value.isascii() and value.isdigit()):
+            raise CommandError(f"--resume takes a run id (a number), got {value!r}.", returncode=BAD_INPUT)
+        run = SettlementRun.objects.filter(pk=int(value)).first()
+        if run is None:
+            raise CommandError(f"No settlement run with id {int(value)}.", returncode=BAD_INPUT)
+        return run
+
+    def _resume(self, run: SettlementRun) -> None:
+        progress = self._progress()
+        run = settlement_run_execute(run=run, progress=progress)
+        payouts_submit_after_commit(run=run)
+        if progress:
+            self.stderr.write("", style_func=str)
+        remittances = list(run.remittances.select_related("worker").order_by("worker_id"))
+        self.stdout.write(
+            f"Run #{run.pk} resumed, period end {run.period_end}: {run.status}, "
+            f"{run.workers_done}/{run.workers_total} workers, {len(remittances)} remittance(s) in all."
+        )
+        paid = [(r.worker, r.amount, f"  (remittance #{r.pk})") for r in remittances]
+        self._section("Paid", paid)
+        totals = run_totals(run)
+        self.stdout.write("Total:" if totals else "Total: none.")
+        for currency, total in totals.items():
+            self.stdout.write(f"  {currency} {format_money(total)}")
+
+    def _resume_stalled(self) -> None:
+        stalled = list(runs_stalled())
+        if not stalled:
+            self.stdout.write("No stalled run.")
+            return
+        failed = []
+        for run in stalled:
+            try:
+                self._resume(run)
+            except (RunCompleted, RunInProgress) as exc:  # another process resumed it first
+                self.stdout.write(f"Run #{run.pk} skipped: {_one_line(exc.message)}")
+            except Exception as exc:  # the next stalled run still gets its chance
+                failed.append(run.pk)
+                self.stderr.write(f"Run #{run.pk} failed: {type(exc).__name__}: {_one_line(exc)}")
+        if failed:
+            raise CommandError(
+                f"Settlement failed: {len(failed)} run(s) did not complete: {', '.join(map(str, failed))}.",
+                returncode=FAILURE,
+            )
+
     # --- the command ----------------------------------------------------------------------------
 
     def handle(self, *args, **options):
+        resume = self._resume_target(options)
+        if resume is not None or options["resume_stalled"]:
+            try:
+                return self._resume(resume) if resume is not None else self._resume_stalled()
+            except (RunCompleted, RunInProgress) as exc:
+                raise CommandError(_one_line(exc.message), returncode=REFUSED) from exc
+            except CommandError:
+                raise
+            except DomainError as exc:
+                raise CommandError(f"Settlement failed: {_one_line(exc.message)}", returncode=FAILURE) from exc
+            except Exception as exc:
+                raise CommandError(
+                    f"Settlement failed: {type(exc).__name__}: {_one_line(exc)}", returncode=FAILURE
+                ) from exc
         period_end = self._period_end(options["period_end"])
         worker_ids = self._worker_ids(options["worker"])
         try:
