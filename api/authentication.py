@@ -4,6 +4,8 @@ Every API request asks both (DRF's token lookup, then `api.permissions.is_financ
 instead of two is a measurable share of a list page (docs/PERFORMANCE.md).
 """
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
@@ -11,12 +13,15 @@ from rest_framework import authentication, exceptions
 
 from api.permissions import FINANCE_GROUP
 
+if TYPE_CHECKING:
+    from rest_framework.authtoken.models import Token
+
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         in_finance = Group.objects.filter(name=FINANCE_GROUP, user=OuterRef("user_id"))
         token = (
-            self.get_model()
+            cast("type[Token]", self.get_model())  # DRF's Token: this class sets no other `model`
             .objects.select_related("user")
             .annotate(user_in_finance=Exists(in_finance))
             .filter(key=key)

@@ -1,6 +1,7 @@
 """Input fields shared by the API's serializers and filters: strict money, timestamps with offsets, ids."""
 
 import re
+from typing import TypedDict
 
 from django_filters import rest_framework as filters
 from rest_framework import serializers
@@ -8,6 +9,13 @@ from rest_framework import serializers
 MONEY_PATTERN = re.compile(r"-?\d+(\.\d{1,2})?")
 OFFSET_PATTERN = re.compile(r".*(Z|z|[+-]\d{2}:?\d{2})$")
 MAX_ID = 2**63 - 1
+
+
+class MoneyDigits(TypedDict):
+    """A money amount's `max_digits` and `decimal_places`, spread into a serializer's DecimalField."""
+
+    max_digits: int
+    decimal_places: int
 
 
 class MoneyInputField(serializers.DecimalField):

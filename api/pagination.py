@@ -40,6 +40,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         self.request = request
         size = self.get_page_size(request)
+        assert size is not None  # page_size is set, so DRF never answers None
         after, before = (self._id_param(request, name) for name in self.keyset_params)
         if before is not None:
             rows = list(queryset.filter(pk__lt=before).order_by("-pk")[: size + 1])
@@ -72,6 +73,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return value
 
     def _keyset_link(self, name: str, value: int) -> str:
+        assert self.request is not None  # set by paginate_queryset before any link is built
         url = self.request.build_absolute_uri()
         for param in self.keyset_params:
             url = remove_query_param(url, param)

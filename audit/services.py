@@ -4,12 +4,12 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from audit.models import AuditEvent
 from core.money import format_money
 
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = User | AnonymousUser | None
 
 
 def audit_value(value: object) -> object:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -107,7 +108,7 @@ def apply_to_each(
 def action_hidden_fields(request, queryset: QuerySet) -> list[tuple[str, str]]:
     """What a changelist action's confirmation page posts back so Django calls the action again."""
     fields = [("action", request.POST.get("action", ""))]
-    fields += [(admin.helpers.ACTION_CHECKBOX_NAME, str(pk)) for pk in queryset.values_list("pk", flat=True)]
+    fields += [(helpers.ACTION_CHECKBOX_NAME, str(pk)) for pk in queryset.values_list("pk", flat=True)]
     if request.POST.get("select_across"):
         fields.append(("select_across", "1"))
     return fields

@@ -9,6 +9,7 @@
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -103,6 +104,7 @@ def transition_page(modeladmin, request, queryset, *, transition: Transition, hi
         return on_done()
     remittances = list(queryset.select_related("worker").order_by("pk"))
     by_remittance = selectors.remittance_worklog_amounts(remittance_ids=[r.pk for r in remittances])
+    totals: dict[str, Decimal]
     rows, totals = [], {}
     for r in remittances:
         allowed = transition.to_status in REMITTANCE_TRANSITIONS[r.status]

@@ -4,6 +4,8 @@ Used by migrations. On SQLite the same rules are held by the services (and the a
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 FORBID_CHANGE_FUNCTION = """
 CREATE OR REPLACE FUNCTION money_forbid_change() RETURNS trigger AS $$
@@ -23,7 +25,7 @@ def forbid_change_sql(table: str, *, operations: str = "UPDATE OR DELETE") -> tu
     )
 
 
-def _run(schema_editor, sql: str) -> None:
+def _run(schema_editor: BaseDatabaseSchemaEditor, sql: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         # A plain cursor, so the '%' of RAISE's format string is not taken for a placeholder.
         with schema_editor.connection.cursor() as cursor:
@@ -31,10 +33,10 @@ def _run(schema_editor, sql: str) -> None:
 
 
 def postgres_only(forward_sql: str, reverse_sql: str) -> migrations.RunPython:
-    def forward(apps, schema_editor):
+    def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         _run(schema_editor, forward_sql)
 
-    def reverse(apps, schema_editor):
+    def reverse(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         _run(schema_editor, reverse_sql)
 
     return migrations.RunPython(forward, reverse, elidable=False)

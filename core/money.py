@@ -8,9 +8,16 @@ those units. An adjustment of `a` is `a x 360000` units. Integers sum exactly in
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Sum
+from django.db.models.expressions import Combinable
+from django.db.models.sql.compiler import SQLCompiler
+
+if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType
 
 CENT = Decimal("0.01")
 # 1 currency unit = 100 cents x 3600 seconds per hour.
@@ -21,14 +28,14 @@ MONEY_MAX_DIGITS = 14
 MONEY_DECIMAL_PLACES = 2
 
 
-def MoneyField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
+def MoneyField(**kwargs: Any) -> "models.DecimalField[str | float | Decimal | Combinable, Decimal]":  # noqa: N802 - reads like a field class
     """A cent amount: NUMERIC(14, 2)."""
     kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
     kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
     return models.DecimalField(**kwargs)
 
 
-def ExactField(**kwargs) -> models.BigIntegerField:  # noqa: N802
+def ExactField(**kwargs: Any) -> "models.BigIntegerField[float | int | str | Combinable, int]":  # noqa: N802
     """An exact value in 1/360000 of a currency unit (see module docstring)."""
     return models.BigIntegerField(**kwargs)
 
@@ -41,11 +48,11 @@ class MoneySum(Sum):
     PostgreSQL sums NUMERIC exactly as it is.
     """
 
-    def __init__(self, expression, **extra):
+    def __init__(self, expression: str | Combinable, **extra: Any) -> None:
         extra.setdefault("output_field", models.DecimalField(max_digits=20, decimal_places=MONEY_DECIMAL_PLACES))
         super().__init__(expression, **extra)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any) -> "_AsSqlType":
         return self.as_sql(
             compiler, connection, template="(SUM(ROUND(%(expressions)s * 100)) / 100.0)", **extra_context
         )
@@ -72,7 +79,7 @@ def amount_units(amount: Decimal) -> int:
     return int(amount * 100) * EXACT_UNITS_PER_CENT
 
 
-def parse_money(value, *, field: str) -> Decimal:
+def parse_money(value: object, *, field: str) -> Decimal:
     """Parse a money value (string or number as written) with at most two decimals.
 
     Raises ValueError with a message fit for the API.

@@ -38,7 +38,7 @@ def _account_code(*, party: int, kind: str, currency: str) -> str:
 @transaction.atomic
 def accounts_open_for_party(*, party: int, currency: str, label: str = "") -> dict[str, Account]:
     """Open (or fetch) the four accounts of a worker in a currency, keyed by kind."""
-    accounts = {}
+    accounts: dict[str, Account] = {}
     for kind in WORKER_ACCOUNT_KINDS:
         account, _ = Account.objects.get_or_create(
             party=party,
@@ -58,8 +58,10 @@ def accounts_for_parties(*, parties: Iterable[int], currency_by_party: dict[int,
     parties = list(parties)
     found: dict[int, dict[str, Account]] = defaultdict(dict)
     for account in Account.objects.filter(party__in=parties):
-        if account.currency == currency_by_party[account.party]:
-            found[account.party][account.kind] = account
+        party = account.party
+        assert party is not None  # filtered by party__in, which never matches NULL
+        if account.currency == currency_by_party[party]:
+            found[party][account.kind] = account
     for party in parties:
         if len(found[party]) < len(WORKER_ACCOUNT_KINDS):
             found[party] = accounts_open_for_party(party=party, currency=currency_by_party[party])

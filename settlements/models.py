@@ -30,7 +30,7 @@ LIVE_REMITTANCE_STATUSES = (RemittanceStatus.PENDING, RemittanceStatus.PROCESSIN
 OPEN_REMITTANCE_STATUSES = (RemittanceStatus.PENDING, RemittanceStatus.PROCESSING)
 
 # The state machine: status -> statuses it may move to. FAILED, CANCELLED and PAID are final.
-REMITTANCE_TRANSITIONS = {
+REMITTANCE_TRANSITIONS: dict[str, set[str]] = {
     RemittanceStatus.PENDING: {
         RemittanceStatus.PROCESSING,
         RemittanceStatus.PAID,

@@ -14,6 +14,7 @@ resuming never pays anyone twice.
 import logging
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django_tasks import task
 
@@ -61,7 +62,9 @@ def settlement_run_enqueue(*, run: SettlementRun) -> None:
     transaction.on_commit(enqueue)
 
 
-def settlement_run_start(*, period_end: date | None, created_by=None, background: bool = False) -> SettlementRun:
+def settlement_run_start(
+    *, period_end: date | None, created_by: User | None = None, background: bool = False
+) -> SettlementRun:
     """A run for `period_end`: executed now (its payouts sent after commit), or QUEUED for the backend."""
     if background:
         run = settlement_run_create(period_end=period_end, created_by=created_by)

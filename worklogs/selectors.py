@@ -3,6 +3,8 @@
 Worklog amounts come from the running totals on the row, so a page of worklogs is one query.
 """
 
+from decimal import Decimal
+
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -27,7 +29,9 @@ def worker_list(*, viewer_worker: Worker | None = None) -> QuerySet[Worker]:
 
 def worker_list_with_totals() -> QuerySet[Worker]:
     """Workers with `amount_total` and `remitted_total`: sums of their worklogs' running totals."""
-    money = DecimalField(max_digits=MONEY_MAX_DIGITS + 6, decimal_places=MONEY_DECIMAL_PLACES)
+    money: DecimalField[Decimal, Decimal] = DecimalField(
+        max_digits=MONEY_MAX_DIGITS + 6, decimal_places=MONEY_DECIMAL_PLACES
+    )
     zero = Value(0, output_field=money)
     return worker_list().annotate(
         amount_total=Coalesce(MoneySum("worklogs__amount"), zero, output_field=money),

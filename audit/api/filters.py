@@ -10,4 +10,4 @@ class AuditEventFilter(filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = []
+        fields: list[str] = []

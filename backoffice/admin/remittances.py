@@ -5,6 +5,8 @@ cancel, mark failed and mark paid, each through a confirmation page (`backoffice
 shows what will be released and asks for a reason.
 """
 
+from typing import cast
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -22,7 +24,7 @@ from settlements.models import Remittance, RemittanceEvent
 class RemittanceEventInline(ImmutableInline):
     model = RemittanceEvent
     fields = ["created_at", "from_status", "to_status", "reason", "provider_reference", "actor"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # names only, no fieldset groups
     show_change_link = False
 
 
@@ -103,8 +105,9 @@ class RemittanceAdmin(ImmutableAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        context = getattr(response, "context_data", None) or {}  # a TemplateResponse's, when it has one
+        cl = context.get("cl")
         if cl is not None:
             rows = selectors.remittance_totals(cl.queryset)
-            response.context_data["remittance_totals"] = [{**r, "total": format_money(r["total"])} for r in rows]
+            context["remittance_totals"] = [{**r, "total": format_money(r["total"])} for r in rows]
         return response

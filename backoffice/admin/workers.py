@@ -54,7 +54,9 @@ class WorkerAdmin(ServiceSaveAdmin):
     @admin.display(description="balance")
     def balance(self, obj):
         b = settlement_selectors.worker_balance(worker=obj)
-        rows = [[k, format_money(b[k])] for k in ("unremitted", "pending", "remitted")]
+        rows = []
+        for k in ("unremitted", "pending", "remitted"):  # a loop: mypy then reads k as a literal key
+            rows.append([k, format_money(b[k])])
         return html_table(["", obj.currency], rows)
 
     def get_urls(self):

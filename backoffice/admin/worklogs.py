@@ -1,6 +1,8 @@
 """Worklogs: created through the service, only the rate editable (it applies to segments recorded
 afterwards); their segments, items, adjustments and remittance history inline."""
 
+from typing import cast
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -22,8 +24,9 @@ class RemittanceStatusFilter(admin.SimpleListFilter):
         return WorkLogRemittanceStatus.choices
 
     def queryset(self, request, queryset):
-        if self.value() in WorkLogRemittanceStatus.values:
-            return selectors.worklogs_in_status(queryset, remittance_status=self.value())
+        value = self.value()
+        if value in WorkLogRemittanceStatus.values:
+            return selectors.worklogs_in_status(queryset, remittance_status=value)
         return queryset
 
 
@@ -31,7 +34,7 @@ class SegmentInline(ImmutableInline):
     model = Segment
     fk_name = "worklog"
     fields = ["started_at", "ended_at", "seconds", "hourly_rate", "earning", "status", "status_reason"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # names only, no fieldset groups
 
     def get_queryset(self, request):
         return selectors.segment_list()
@@ -44,14 +47,14 @@ class SegmentInline(ImmutableInline):
 class ItemInline(ImmutableInline):
     model = Item
     fields = ["id", "kind", "amount", "segment", "adjustment", "reverses", "work_date", "effective_date", "created_at"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # names only, no fieldset groups
     show_change_link = False
 
 
 class AdjustmentInline(ImmutableInline):
     model = Adjustment
     fields = ["amount", "reason", "effective_date", "created_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # names only, no fieldset groups
 
 
 @admin.register(WorkLog)

@@ -10,9 +10,11 @@ import time
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import connection, connections
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from devtools.bench.naive import naive_settle
@@ -161,7 +163,7 @@ def time_settlement(*, period_end, recorder_worklogs=None, recorder_start=None) 
     run = settlement_generate(period_end=period_end, on_chunk=lambda _workers, seconds: durations.append(seconds))
     elapsed = time.perf_counter() - start
     rss = peak_rss_mb()
-    result = {"run_id": run.pk, "seconds": elapsed, "longest_chunk_s": max(durations, default=0.0)}
+    result: dict[str, Any] = {"run_id": run.pk, "seconds": elapsed, "longest_chunk_s": max(durations, default=0.0)}
     if recorder:
         recorder.stop.set()
         recorder.join()
@@ -222,7 +224,7 @@ def last_page_query(client: Client, token: str, base: str, page_size: int = 100)
         pages = max(1, -(-body["count"] // page_size))
         return f"{base}&page={pages}"
     ids: list[int] = []
-    url = base.replace(f"pageSize={page_size}", "pageSize=500")
+    url: str | None = base.replace(f"pageSize={page_size}", "pageSize=500")
     while url:
         body = json.loads(client.get(url, **_token_header(token)).content)
         ids = (ids + [row["id"] for row in body["results"]])[-(page_size + 1) :]
@@ -235,9 +237,12 @@ def last_page_query(client: Client, token: str, base: str, page_size: int = 100)
 def time_requests(client: Client, token: str, url: str, repeat: int) -> dict:
     client.get(url, **_token_header(token))  # warm up
     queries = []
-    with connection.execute_wrapper(
-        lambda execute, sql, params, many, context: queries.append(sql) or execute(sql, params, many, context)
-    ):
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
         response = client.get(url, **_token_header(token))
     assert response.status_code == 200, (url, response.status_code, response.content[:300])
     latencies = []
@@ -258,6 +263,7 @@ def time_csv_export(client: Client, token: str, url: str) -> dict:
     before = peak_rss_mb()
     start = time.perf_counter()
     response = client.get(url, **_token_header(token))
+    assert isinstance(response, StreamingHttpResponse)  # the export streams
     size = lines = 0
     for chunk in response.streaming_content:
         size += len(chunk)

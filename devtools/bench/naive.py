@@ -34,6 +34,7 @@ def _eligible(item: Item, period_end) -> tuple[bool, int]:
     if item.effective_date is not None and item.effective_date > period_end:
         return False, 0
     if item.kind == ItemKind.EARNING:
+        assert item.segment is not None  # an earning has its segment (a CHECK constraint); read once, cached
         if item.segment.status == SegmentStatus.DISPUTED:
             return False, 0
         reversal = Item.objects.filter(reverses=item).first()

@@ -51,20 +51,26 @@ def available() -> bool:
     return shutil.which(WRK) is not None
 
 
+def _found(match: re.Match[str] | None) -> re.Match[str]:
+    if match is None:
+        raise ValueError("wrk's output is not in the expected format.")
+    return match
+
+
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    number, unit = _found(re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)).groups()
     return float(number) * _UNITS_MS[unit]
 
 
 def parse(output: str) -> dict:
     """The figures of `wrk --latency` output."""
     percentiles = {int(p): _ms(v) for p, v in re.findall(r"^\s+(\d+)%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.M)}
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    requests = int(_found(re.search(r"(\d+) requests in", output)).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     return {
         "tool": "wrk",
-        "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "req_per_s": float(_found(re.search(r"Requests/sec:\s+([\d.]+)", output)).group(1)),
         "p50_ms": percentiles[50],
         "p99_ms": percentiles[99],
         "requests": requests,

@@ -47,7 +47,9 @@ def quote(text: str) -> str:
 
 
 def column_of(model: type[models.Model], name: str) -> str:
-    return model._meta.get_field(name).column
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # constraints name concrete fields, never a relation's other side
+    return field.column
 
 
 def _literal(model: type[models.Model], value) -> str:
@@ -87,6 +89,7 @@ def condition_sql(model: type[models.Model], q: Q) -> str:
             text = condition_sql(model, child)
             parts.append(text if child.negated or len(child.children) == 1 else f"({text})")
         else:
+            assert isinstance(child, tuple)  # a (lookup, value) pair
             parts.append(_lookup_sql(model, *child))
     text = f" {q.connector} ".join(parts)
     return f"NOT ({text})" if q.negated else text

@@ -3,6 +3,7 @@
 import enum
 import inspect
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
@@ -21,7 +22,7 @@ constraints) are listed in each table's note."""
 
 def _postgres() -> PostgresWrapper:
     """A PostgreSQL backend used only for its type mapping: it never connects."""
-    settings_dict = {
+    settings_dict: dict[str, Any] = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "dbml",
         "USER": "",
@@ -47,7 +48,8 @@ def _block_note(text: str) -> str:
 
 
 def _type_of(field: models.Field, connection) -> str:
-    db_type = field.db_type(connection) or field.rel_db_type(connection)
+    # django-stubs omit Field.rel_db_type, which every Django field has (django/db/models/fields/__init__.py).
+    db_type = field.db_type(connection) or field.rel_db_type(connection)  # type: ignore[attr-defined]
     db_type = db_type.replace("timestamp with time zone", "timestamptz").replace("double precision", "float8")
     return db_type.replace(", ", ",")
 
@@ -79,6 +81,7 @@ def _column_line(field: models.Field, connection) -> str:
     if default is not None:
         settings.append(f"default: {default}")
     if field.is_relation and (field.many_to_one or field.one_to_one):
+        assert isinstance(field, models.ForeignObject)  # a ForeignKey or OneToOneField
         target = field.target_field
         arrow = "-" if field.one_to_one else ">"
         settings.append(f"ref: {arrow} {target.model._meta.db_table}.{target.column}")
@@ -107,7 +110,8 @@ def _columns(fields: Iterable[str], model) -> str:
 def _index_lines(model: type[models.Model]) -> list[str]:
     lines = []
     for field in model._meta.local_fields:
-        if field.db_index and not field.unique and not field.primary_key:
+        # django-stubs omit Field.db_index, an attribute of every Django field (Field.__init__ sets it).
+        if field.db_index and not field.unique and not field.primary_key:  # type: ignore[attr-defined]
             lines.append(f"    {field.column}")
     for fields in model._meta.unique_together:
         lines.append(f"    {_columns(fields, model)} [unique]")
@@ -145,6 +149,7 @@ def _table_note(model: type[models.Model], guards: list[str]) -> str:
     constraints = []
     for constraint in model._meta.constraints:
         if isinstance(constraint, models.CheckConstraint):
+            assert isinstance(constraint.condition, models.Q)  # our checks are Q objects, not expressions
             constraints.append(f"- CHECK {constraint.name}: {condition_sql(model, constraint.condition)}")
         elif isinstance(constraint, models.UniqueConstraint) and not constraint.fields:
             constraints.append(f"- UNIQUE {constraint.name}: {constraint.expressions}")
@@ -197,7 +202,7 @@ def generate_dbml() -> str:
     ours = our_models()
     outside = sorted(
         {
-            field.related_model
+            cast("type[models.Model]", field.related_model)  # a class once the apps are loaded
             for model in ours
             for field in model._meta.local_fields
             if field.is_relation and field.related_model not in ours

@@ -12,4 +12,4 @@ class RemittanceFilter(filters.FilterSet):
 
     class Meta:
         model = Remittance
-        fields = []
+        fields: list[str] = []

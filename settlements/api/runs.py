@@ -123,6 +123,7 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
     @extend_schema(responses={200: SettlementRunListSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is set
         context = {"summaries": selectors.runs_summaries(run_ids=[run.pk for run in page])}
         return self.get_paginated_response(SettlementRunListSerializer(page, many=True, context=context).data)
 

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from api.fields import MoneyDigits
 from settlements.models import RUN_STALLED, Remittance, RunStatus, SettlementRun
 from worklogs.api.serializers import ReasonSerializer
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
 __all__ = ["ReasonSerializer"]
 
@@ -39,7 +40,7 @@ class RemittanceSerializer(serializers.ModelSerializer):
 
     def get_worklogs(self, remittance) -> list[dict]:
         rows = self.context["worklog_amounts"].get(remittance.pk, [])
-        return RemittanceWorklogSerializer(rows, many=True).data
+        return RemittanceWorklogSerializer(rows, many=True).data  # type: ignore[return-value]  # stubs: many=True builds a ListSerializer (data is a list)
 
 
 class SettlementRunListSerializer(serializers.ModelSerializer):
@@ -96,7 +97,7 @@ class SettlementRunSerializer(SettlementRunListSerializer):
         fields = [*SettlementRunListSerializer.Meta.fields, "remittances"]
 
     def get_remittances(self, run) -> list[dict]:
-        return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data
+        return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data  # type: ignore[return-value]  # stubs: many=True builds a ListSerializer (data is a list)
 
 
 class GenerateSerializer(serializers.Serializer):

@@ -7,11 +7,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import MoneyDigits
 from settlements.selectors import worker_statement
 from worklogs.api.permissions import IsFinanceOrWorkerReading, viewer_scope
 from worklogs.selectors import worker_list
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
 DESCRIPTION = """What the platform owes the worker and has not paid yet, line by line from the ledger.
 

@@ -20,7 +20,9 @@ class PayoutEventSerializer(serializers.Serializer):
     remittance_id = serializers.IntegerField(required=False, help_text="Ours; or give providerReference.")
     provider_reference = serializers.CharField(required=False, max_length=200)
     occurred_at = serializers.DateTimeField(required=False)
-    data = serializers.DictField(required=False, help_text='payout.failed: {"reason": "..."}')
+    # The serializer's metaclass takes declared fields out of the class, so `Serializer.data` is not
+    # shadowed at run time; mypy sees only the class attribute.
+    data = serializers.DictField(required=False, help_text='payout.failed: {"reason": "..."}')  # type: ignore[assignment]
 
 
 class PayoutEventResultSerializer(serializers.Serializer):

@@ -88,7 +88,11 @@ def _find_remittance(parsed: _ParsedEvent) -> Remittance | None:
 def _apply(parsed: _ParsedEvent, remittance: Remittance | None) -> tuple[str, str, str | None]:
     """(outcome, detail, remittance status after) of an event, its effect made through the remittance services."""
     if parsed.type not in EVENT_TYPES:
-        return "ignored", f"Unsupported event type {parsed.type!r}; stored only.", remittance and remittance.status
+        return (
+            "ignored",
+            f"Unsupported event type {parsed.type!r}; stored only.",
+            remittance.status if remittance else None,
+        )
     if remittance is None:
         return "unknown_remittance", "No remittance matches this event; stored for reconciliation.", None
     known_reference = remittance.provider_reference
@@ -117,6 +121,7 @@ def _apply(parsed: _ParsedEvent, remittance: Remittance | None) -> tuple[str, st
 def processor_event_receive(*, raw_body: bytes, signature_header: str | None, now: float | None = None) -> EventReceipt:
     """Verify, store and apply one provider event. Idempotent on the event id."""
     signature_verify(raw_body=raw_body, header=signature_header, now=now)
+    assert signature_header is not None  # signature_verify refuses a missing header
     parsed = _parse_event(raw_body)
     try:
         with transaction.atomic():
@@ -147,5 +152,9 @@ def processor_event_receive(*, raw_body: bytes, signature_header: str | None, no
 
 
 def _replay(stored: ProcessorEvent) -> EventReceipt:
-    status = Remittance.objects.filter(pk=stored.remittance_id).values_list("status", flat=True).first()
+    status = (
+        Remittance.objects.filter(pk=stored.remittance_id).values_list("status", flat=True).first()
+        if stored.remittance_id is not None
+        else None
+    )
     return EventReceipt(event=stored, duplicate=True, remittance_status=status)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from core.money import MoneySum, cents_of_next_item, round_exact
 from ledger.models import AccountKind, Posting
@@ -53,11 +53,11 @@ class AuditReport:
     differences: list[Difference]
 
 
-def _money(value) -> Decimal:
+def _money(value: Decimal | None) -> Decimal:
     return ZERO if value is None else Decimal(value).quantize(ZERO)
 
 
-def _paid_items():
+def _paid_items() -> QuerySet[Item]:
     """Items whose latest claim is in a PAID remittance."""
     latest_status = Claim.objects.filter(item=OuterRef("pk")).order_by("-generation").values("remittance__status")[:1]
     return Item.objects.annotate(latest_status=Subquery(latest_status)).filter(latest_status=RemittanceStatus.PAID)

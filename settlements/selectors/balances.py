@@ -1,6 +1,7 @@
 """A worker's balance (API.md): unremitted, pending and remitted, summed in SQL."""
 
 from decimal import Decimal
+from typing import TypedDict
 
 from core.money import CENT, MoneySum
 from settlements.models import LIVE_REMITTANCE_STATUSES, OPEN_REMITTANCE_STATUSES, Remittance, RemittanceStatus
@@ -9,7 +10,15 @@ from worklogs.models import Worker, WorkLog
 ZERO = Decimal("0.00")
 
 
-def worker_balance(*, worker: Worker) -> dict:
+class WorkerBalance(TypedDict):
+    worker_id: int
+    currency: str
+    unremitted: Decimal
+    pending: Decimal
+    remitted: Decimal
+
+
+def worker_balance(*, worker: Worker) -> WorkerBalance:
     """API.md balance: remitted = PAID, pending = PENDING/PROCESSING, unremitted = the rest."""
     total = WorkLog.objects.filter(worker=worker).aggregate(total=MoneySum("amount"))["total"] or ZERO
     by_status = dict(

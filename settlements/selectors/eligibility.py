@@ -1,5 +1,6 @@
 """What a settlement run takes (API.md money rule 4), and what a run would take now."""
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -63,7 +64,7 @@ def items_eligible(*, period_end: date, worker_ids: list[int] | None = None) -> 
     )
 
 
-def eligible_totals_by_worker(*, period_end: date, worker_ids=None) -> dict[int, Decimal]:
+def eligible_totals_by_worker(*, period_end: date, worker_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
     """Per worker, the total a run for `period_end` would take (including totals <= 0)."""
     items = items_eligible(period_end=period_end)
     if worker_ids is not None:
@@ -72,7 +73,7 @@ def eligible_totals_by_worker(*, period_end: date, worker_ids=None) -> dict[int,
     return {row["worker_id"]: row["total"] for row in rows}
 
 
-def workers_with_live_remittance(*, period_end: date, worker_ids) -> set[int]:
+def workers_with_live_remittance(*, period_end: date, worker_ids: Iterable[int]) -> set[int]:
     return set(
         Remittance.objects.filter(
             worker_id__in=list(worker_ids), period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
@@ -97,7 +98,7 @@ class SettlementPreview:
         return dict(sorted(totals.items()))
 
 
-def settlement_preview(*, period_end: date, worker_ids=None) -> SettlementPreview:
+def settlement_preview(*, period_end: date, worker_ids: Collection[int] | None = None) -> SettlementPreview:
     """The same selectors the run uses: eligible totals, minus workers already paid for the period."""
     workers = Worker.objects.order_by("pk")
     if worker_ids is not None:

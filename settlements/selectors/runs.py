@@ -1,6 +1,9 @@
 """Runs and remittances as the API, the admin and the commands read them: one query per page."""
 
+from collections.abc import Collection
+from datetime import date
 from decimal import Decimal
+from typing import TypedDict, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Now
@@ -10,6 +13,27 @@ from settlements.models import Claim, Remittance, RunStatus, SettlementRun
 from worklogs.models import Worker
 
 
+class WorklogAmount(TypedDict):
+    worklog_id: int
+    amount: Decimal
+
+
+class RemittanceHistoryRow(TypedDict):
+    remittance_id: int
+    remittance__run_id: int
+    remittance__period_end: date
+    remittance__status: str
+    amount: Decimal
+    items: int
+
+
+class RemittanceTotalsRow(TypedDict):
+    currency: str
+    status: str
+    n: int
+    total: Decimal
+
+
 def remittance_list(*, viewer_worker: Worker | None = None) -> QuerySet[Remittance]:
     qs = Remittance.objects.order_by("pk")
     if viewer_worker is not None:
@@ -17,7 +41,7 @@ def remittance_list(*, viewer_worker: Worker | None = None) -> QuerySet[Remittan
     return qs
 
 
-def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
+def remittance_worklog_amounts(*, remittance_ids: Collection[int]) -> dict[int, list[WorklogAmount]]:
     """{remittance id: [{worklog_id, amount}]}, summed in SQL in one query for a whole page."""
     rows = (
         Claim.objects.filter(remittance_id__in=list(remittance_ids))
@@ -25,29 +49,31 @@ def remittance_worklog_amounts(*, remittance_ids) -> dict[int, list[dict]]:
         .annotate(amount=MoneySum("amount"))
         .order_by("remittance_id", "worklog_id")
     )
-    amounts: dict[int, list[dict]] = {rid: [] for rid in remittance_ids}
+    amounts: dict[int, list[WorklogAmount]] = {rid: [] for rid in remittance_ids}
     for row in rows:
         amounts[row["remittance_id"]].append({"worklog_id": row["worklog_id"], "amount": row["amount"]})
     return amounts
 
 
-def worklog_remittance_history(*, worklog_id: int) -> list[dict]:
+def worklog_remittance_history(*, worklog_id: int) -> list[RemittanceHistoryRow]:
     """Every remittance that took items of this worklog: its run, period, status, items and amount."""
-    return list(
+    rows = (
         Claim.objects.filter(worklog_id=worklog_id)
         .values("remittance_id", "remittance__run_id", "remittance__period_end", "remittance__status")
         .annotate(amount=MoneySum("amount"), items=Count("pk"))
         .order_by("remittance_id")
     )
+    return cast("list[RemittanceHistoryRow]", list(rows))
 
 
-def remittance_totals(remittances: QuerySet[Remittance]) -> list[dict]:
+def remittance_totals(remittances: QuerySet[Remittance]) -> list[RemittanceTotalsRow]:
     """[{currency, status, n, total}] of a (filtered) list of remittances, in one query."""
-    return list(
+    rows = (
         remittances.values("currency", "status")
         .annotate(n=Count("pk"), total=MoneySum("amount"))
         .order_by("currency", "status")
     )
+    return cast("list[RemittanceTotalsRow]", list(rows))
 
 
 def run_totals(run: SettlementRun) -> dict[str, Decimal]:
@@ -64,7 +90,7 @@ def runs_stalled() -> QuerySet[SettlementRun]:
     return SettlementRun.objects.filter(expired, status=RunStatus.RUNNING).order_by("pk")
 
 
-def runs_summaries(*, run_ids) -> dict[int, tuple[int, dict[str, Decimal]]]:
+def runs_summaries(*, run_ids: Collection[int]) -> dict[int, tuple[int, dict[str, Decimal]]]:
     """{run id: (remittance count, {currency: total})} for a whole page of runs in one query."""
     summaries: dict[int, tuple[int, dict[str, Decimal]]] = {run_id: (0, {}) for run_id in run_ids}
     rows = (

@@ -10,6 +10,7 @@ so they are not lines. Over all time, `closing` = `unremitted + pending`.
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from django.utils import timezone
 
@@ -21,11 +22,28 @@ ZERO = Decimal("0.00")
 OWED_KINDS = (AccountKind.PAYABLE, AccountKind.IN_TRANSIT)
 
 
+class StatementLine(TypedDict):
+    entry_id: int
+    date: date
+    cause: str
+    reference: str
+    amount: Decimal
+    balance: Decimal
+
+
+class Statement(TypedDict):
+    worker_id: int
+    currency: str
+    opening: Decimal
+    closing: Decimal
+    lines: list[StatementLine]
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: date | None = None) -> dict:
+def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: date | None = None) -> Statement:
     """{worker_id, currency, opening, closing, lines: [{date, cause, amount, balance, reference}]}.
 
     Dates are the entries' dates in the settings' time zone; both bounds are inclusive.
@@ -46,7 +64,7 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
         .order_by("entry__created_at", "entry_id")
     )
     balance = opening
-    lines = []
+    lines: list[StatementLine] = []
     tz = timezone.get_default_timezone()
     for row in rows:
         amount = -row["total"].quantize(CENT)  # SQLite sums NUMERIC as a float-backed Decimal

@@ -3,6 +3,7 @@
 Locks (`settlements.locks`): worker, then remittance, then its worklogs in primary-key order.
 """
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -35,7 +36,7 @@ def _require_transition(remittance: Remittance, to_status: str) -> None:
 
 
 def _transition(
-    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor=None
+    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor: User | None = None
 ) -> Remittance:
     _require_transition(remittance, to_status)
     event = RemittanceEvent(
@@ -86,7 +87,9 @@ def remittance_mark_processing(*, remittance: Remittance, provider_reference: st
 
 
 @transaction.atomic
-def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = "", actor=None) -> Remittance:
+def remittance_mark_paid(
+    *, remittance: Remittance, provider_reference: str = "", actor: User | None = None
+) -> Remittance:
     """The money reached the worker: its items count as remitted on their worklogs."""
     remittance = _lock_remittance(remittance)
     remittance = _transition(
@@ -109,7 +112,7 @@ def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = ""
 
 
 @transaction.atomic
-def remittance_mark_failed(*, remittance: Remittance, reason: str, actor=None) -> Remittance:
+def remittance_mark_failed(*, remittance: Remittance, reason: str, actor: User | None = None) -> Remittance:
     """The payout failed: its items are free for the next run; the attempt stays in history."""
     remittance = _lock_remittance(remittance)
     _require_transition(remittance, RemittanceStatus.FAILED)
@@ -121,7 +124,7 @@ def remittance_mark_failed(*, remittance: Remittance, reason: str, actor=None) -
 
 
 @transaction.atomic
-def remittance_cancel(*, remittance: Remittance, reason: str, actor=None) -> Remittance:
+def remittance_cancel(*, remittance: Remittance, reason: str, actor: User | None = None) -> Remittance:
     """Finance withdrew the payout before it was submitted: its items are free again."""
     remittance = _lock_remittance(remittance)
     _require_transition(remittance, RemittanceStatus.CANCELLED)

@@ -17,11 +17,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ from core.errors import Conflict
 from settlements.models import RunStatus, SettlementRun, SettlementRunChunk
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # A lost connection is retried this many times in all, each time on a fresh connection.
 RECONNECT_ATTEMPTS = 5
@@ -50,7 +53,7 @@ class RunLeaseLost(Conflict):
     code = "run_lease_lost"
 
 
-def lease_expiry() -> ExpressionWrapper:
+def lease_expiry() -> ExpressionWrapper[CombinedExpression]:
     """`now + SETTLEMENT_RUN_LEASE_SECONDS`, in the database's clock."""
     duration = Value(timedelta(seconds=settings.SETTLEMENT_RUN_LEASE_SECONDS), output_field=DurationField())
     return ExpressionWrapper(Now() + duration, output_field=DateTimeField())
@@ -89,7 +92,7 @@ def _in_progress_message(run: SettlementRun) -> str:
     return f"Run {run.pk} is being executed by another process (its lease runs until {until}); try again later."
 
 
-def _renew(*, run_id: int, owner: UUID, **fields) -> None:
+def _renew(*, run_id: int, owner: UUID, **fields: object) -> None:
     """Renew the lease (and write `fields`) if this execution still holds it, else raise. The UPDATE
     holds the run row until the caller's transaction ends, so no claim can slip in before it commits."""
     if not SettlementRun.objects.filter(pk=run_id, lease_owner=owner).update(lease_expires_at=lease_expiry(), **fields):
@@ -139,7 +142,7 @@ def run_finish(*, run_id: int, owner: UUID, status: str, error: str = "") -> boo
 
     Retried on a fresh connection if the connection is lost (`on_a_live_connection`).
     """
-    fields = {"status": status, "error": error[:2000], "lease_owner": None, "lease_expires_at": None}
+    fields: dict[str, object] = {"status": status, "error": error[:2000], "lease_owner": None, "lease_expires_at": None}
     if status == RunStatus.COMPLETED:
         fields["finished_at"] = timezone.now()
     written = on_a_live_connection(
@@ -154,7 +157,7 @@ def run_finish(*, run_id: int, owner: UUID, status: str, error: str = "") -> boo
     return False
 
 
-def on_a_live_connection(work: Callable[[], object], *, what: str, attempts: int = RECONNECT_ATTEMPTS):
+def on_a_live_connection(work: Callable[[], _T], *, what: str, attempts: int = RECONNECT_ATTEMPTS) -> _T:
     """`work()`, again on a fresh connection when the connection was lost (terminated, network).
 
     Only outside a transaction: inside one, what it wrote is gone with the connection, and the

@@ -20,6 +20,7 @@ from datetime import date
 from itertools import islice
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from settlements.models import Remittance, RunStatus, SettlementRun
@@ -46,7 +47,11 @@ CHUNK_ATTEMPTS = 2
 
 
 def settlement_run_create(
-    *, period_end: date | None = None, created_by=None, idempotency_key: str | None = None, request_hash: str = ""
+    *,
+    period_end: date | None = None,
+    created_by: User | None = None,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
 ) -> SettlementRun:
     """A QUEUED run. With `idempotency_key` (unique per `created_by`), a second run with the same key
     is refused by the database (IntegrityError): the caller finds the first."""
@@ -62,7 +67,7 @@ def settlement_run_create(
 def settlement_generate(
     *,
     period_end: date | None = None,
-    created_by=None,
+    created_by: User | None = None,
     worker_ids: Iterable[int] | None = None,
     progress: ProgressCallback | None = None,
     on_chunk: ChunkObserver | None = None,
@@ -116,7 +121,7 @@ def settlement_run_execute(
     return run
 
 
-def _parallelism(chunks: list) -> int:
+def _parallelism(chunks: "list[Chunk]") -> int:
     """How many chunks to settle at once: `SETTLEMENT_PARALLELISM` on PostgreSQL, else one.
 
     Chunks hold disjoint workers, and every lock, claim and ledger account of a chunk belongs to its
@@ -203,5 +208,6 @@ def _settle_chunk(
     remittances = settle_workers(run=run, worker_ids=worker_ids)
     if chunk_id is not None:
         run_checkpoint("chunk_in_transaction")
+        assert lease_owner is not None  # a chunk of the plan is settled by the execution holding the lease
         run_chunk_done(run_id=run.pk, chunk_id=chunk_id, owner=lease_owner, workers=len(worker_ids))
     return remittances

@@ -10,7 +10,7 @@ class WorkerFilter(filters.FilterSet):
 
     class Meta:
         model = Worker
-        fields = []
+        fields: list[str] = []
 
 
 class WorkLogFilter(filters.FilterSet):
@@ -25,7 +25,7 @@ class WorkLogFilter(filters.FilterSet):
 
     class Meta:
         model = WorkLog
-        fields = []
+        fields: list[str] = []
 
     def filter_status(self, queryset, name, value):
         return worklogs_in_status(queryset, remittance_status=value)
@@ -37,4 +37,4 @@ class SegmentFilter(filters.FilterSet):
 
     class Meta:
         model = Segment
-        fields = []
+        fields: list[str] = []

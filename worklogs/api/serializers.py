@@ -3,11 +3,11 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import MoneyInputField, OffsetDateTimeField
+from api.fields import MoneyDigits, MoneyInputField, OffsetDateTimeField
 from core.money import format_money
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus, remittance_status_of
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
 
 # --- Output ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Thin DRF views: validate with a serializer, call one service or selector, serialize."""
 
+from typing import TYPE_CHECKING
+
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -33,6 +35,15 @@ from worklogs.api.serializers import (
     WorkLogSerializer,
     worklog_rows,
 )
+
+if TYPE_CHECKING:
+    from worklogs.models import WorkLog
+
+    class _WorkLogViewSet(viewsets.GenericViewSet[WorkLog]):
+        """What the mixin is mixed into, for the type checker (at run time it derives from object)."""
+
+else:
+    _WorkLogViewSet = object
 
 
 def _valid(serializer_class, request) -> dict:
@@ -68,7 +79,7 @@ class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Lis
         return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
-class WorkLogListMixin:
+class WorkLogListMixin(_WorkLogViewSet):
     """A worklog list page as `worklog_rows` builds it: already camelCase, so rendered as it is."""
 
     def get_renderers(self):

@@ -119,7 +119,7 @@ class Importer:
         task_name = read_text(record.get("task_name"), name="task_name", max_length=200)
         task = Task.objects.filter(external_id=task_name).first()
         created = task is None
-        if created:
+        if task is None:
             task = services.task_create(title=task_name, external_id=task_name)
         self._count("task", task, created, self.seen_tasks)
         return task
@@ -210,10 +210,11 @@ class Importer:
             if same:
                 return False
             raise RecordError(f"adjustment_id {adjustment_id} was already imported with other fields.")
+        reason = record.get("reason")
         services.adjustment_record(
             worklog=worklog,
             amount=amount,
-            reason=record.get("reason"),
+            reason="" if reason is None else reason,  # both refused by the service as a missing reason
             effective_date=effective_date,
             external_id=adjustment_id,
         )

@@ -2,7 +2,9 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from core.errors import Conflict, InvalidInput, require_text
@@ -12,6 +14,13 @@ from worklogs.models import Adjustment, ItemKind, WorkLog
 from worklogs.services.items import item_add
 
 MAX_ADJUSTMENT = Decimal("1000000")
+
+
+class _AdjustmentFields(TypedDict):
+    worklog: WorkLog
+    amount: Decimal
+    reason: str
+    effective_date: date | None
 
 
 def _validated(*, amount: Decimal, reason: str) -> str:
@@ -30,7 +39,7 @@ def adjustment_record(
     amount: Decimal,
     reason: str,
     effective_date: date | None = None,
-    created_by=None,
+    created_by: User | None = None,
     external_id: str | None = None,
 ) -> Adjustment:
     """A retroactive deduction (negative) or bonus (positive); it may exceed what was earned."""
@@ -62,7 +71,7 @@ def adjustment_record_once(
     amount: Decimal,
     reason: str,
     effective_date: date | None = None,
-    created_by=None,
+    created_by: User | None = None,
     external_id: str | None = None,
 ) -> tuple[Adjustment, bool]:
     """`adjustment_record`, where re-sending an `external_id` with the same fields returns the
@@ -71,7 +80,7 @@ def adjustment_record_once(
     An external id is unique across all worklogs, so two requests carrying it for different workers
     do not queue on one lock: the loser meets the unique index, and is answered as a repeat.
     """
-    fields = {"worklog": worklog, "amount": amount, "reason": reason, "effective_date": effective_date}
+    fields = _AdjustmentFields(worklog=worklog, amount=amount, reason=reason, effective_date=effective_date)
     if not external_id:
         return adjustment_record(created_by=created_by, **fields), True
     stripped = _validated(amount=amount, reason=reason)

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +14,14 @@ from worklogs.locks import lock_segment, lock_worker, lock_worklog
 from worklogs.models import LIVE_SEGMENT_STATUSES, Item, ItemKind, Segment, SegmentStatus, WorkLog
 from worklogs.services.items import item_add
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 MAX_SEGMENT_SECONDS = 24 * 3600
+
+
+class _EarningAmount(TypedDict):
+    earning_amount: Decimal | None
 
 
 def _validate_span(started_at: datetime, ended_at: datetime) -> int:
@@ -83,7 +91,8 @@ def _segment_create(
         segment=segment,
         work_date=segment.work_date,
     )
-    segment.earning_amount = earning.amount  # what `selectors.segment_list` annotates, known here
+    annotated = cast("WithAnnotations[Segment, _EarningAmount]", segment)
+    annotated.earning_amount = earning.amount  # what `selectors.segment_list` annotates, known here
     return segment
 
 

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from core.currencies import ISO_4217
@@ -23,7 +24,7 @@ def _validate_rate(hourly_rate: Decimal) -> Decimal:
 
 @transaction.atomic
 def worker_create(
-    *, name: str, email: str = "", currency: str = "USD", user=None, external_id: str | None = None
+    *, name: str, email: str = "", currency: str = "USD", user: User | None = None, external_id: str | None = None
 ) -> Worker:
     currency = (currency or "USD").upper()
     if currency not in ISO_4217:

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError("The benchmark needs a fresh database (it found workers); `make bench` makes one.")
         started = time.perf_counter()
         plan = datagen.Plan(scale=options["scale"], history=options["history"])
-        results = {"machine": self.machine(), "plan": plan.as_dict(), "load": {}}
+        results: dict[str, Any] = {"machine": self.machine(), "plan": plan.as_dict(), "load": {}}
         self.log(f"plan: {plan.as_dict()}")
 
         self.load(plan, results)

@@ -63,6 +63,7 @@ class Story:
         self.events.append(f"{self.now:%Y-%m-%d %H:%M}Z {text}")
 
     def call(self, name: str, method: str, path: str, body: dict | None = None) -> dict:
+        assert self.client is not None  # set before the story is told
         response = self.client.post(path, body or {}, format="json") if method == "POST" else self.client.get(path)
         if response.status_code >= 400:
             raise CommandError(f"{method} {path} answered {response.status_code}: {response.content[:500]!r}")

@@ -25,7 +25,6 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from api.permissions import FINANCE_GROUP
-from core.money import CENT
 from settlements.models import Remittance, SettlementRun
 from settlements.selectors import default_period_end, worker_balance
 from settlements.services import remittance_mark_failed, remittance_mark_paid, settlement_generate
@@ -45,7 +44,6 @@ FINANCE_USERNAME = "finance"
 DEFAULT_FINANCE_PASSWORD = "finance-demo"  # noqa: S105 - a demo login, printed on purpose
 WORKER_USERNAME = "worker1"
 WORKER_PASSWORD = "worker-demo"  # noqa: S105
-BALANCE_KEYS = ("unremitted", "pending", "remitted")
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -174,7 +172,7 @@ class Command(BaseCommand):
             f"remittances: {', '.join(f'{n} {s}' for s, n in by_status.items()) or 'none'}"
         )
         for worker in Worker.objects.order_by("pk")[:10]:
-            b = {k: Decimal(v).quantize(CENT) for k, v in worker_balance(worker=worker).items() if k in BALANCE_KEYS}
+            b = worker_balance(worker=worker)  # already quantized to the cent
             self.stdout.write(
                 f"  {worker.name} ({worker.currency}): unremitted {b['unremitted']}, "
                 f"pending {b['pending']}, remitted {b['remitted']}"

@@ -9,7 +9,9 @@ run fails, 3 when the run may not be resumed (another process is executing it, o
 errors are one line on stderr, never a traceback.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -27,7 +29,7 @@ FAILURE = 1
 REFUSED = 3
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
@@ -97,7 +99,7 @@ class Command(BaseCommand):
 
         return draw
 
-    def _section(self, title: str, rows: list[tuple[Worker, object, str]]) -> None:
+    def _section(self, title: str, rows: Sequence[tuple[Worker, Decimal | None, str]]) -> None:
         if not rows:
             return
         self.stdout.write(f"{title}:")
