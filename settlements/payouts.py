@@ -18,7 +18,6 @@ Locks: worker, then remittance, then its submission (the project order, parents 
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from config.fields import ID_PATTERN, MAX_ID
+from config.parsers import JSONRefused, strict_json_loads
 from ledger.errors import Conflict, DomainError, InvalidInput
 from settlements.gateway import get_gateway
 from settlements.models import (
@@ -205,9 +206,9 @@ class _ParsedEvent:
 def _parse_event(raw_body: bytes) -> _ParsedEvent:
     try:
         raw_text = raw_body.decode("utf-8")
-        body = json.loads(raw_text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput("The body must be a JSON object.") from exc
+        body = strict_json_loads(raw_text)
+    except (UnicodeDecodeError, JSONRefused) as exc:
+        raise InvalidInput(f"The body must be a JSON object: {exc}") from None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.")
     event_id, event_type = body.get("id"), body.get("type")
@@ -217,9 +218,9 @@ def _parse_event(raw_body: bytes) -> _ParsedEvent:
         raise InvalidInput("A non-blank string of at most 100 characters is required.", field="type")
     remittance_id = body.get("remittanceId")
     if remittance_id is not None:
-        if isinstance(remittance_id, str) and remittance_id.isdigit():
+        if isinstance(remittance_id, str) and ID_PATTERN.fullmatch(remittance_id):
             remittance_id = int(remittance_id)
-        if isinstance(remittance_id, bool) or not isinstance(remittance_id, int) or remittance_id <= 0:
+        if isinstance(remittance_id, bool) or not isinstance(remittance_id, int) or not 0 < remittance_id <= MAX_ID:
             raise InvalidInput("A positive integer is expected.", field="remittanceId")
     reference = body.get("providerReference") or ""
     if not isinstance(reference, str) or len(reference) > 200:

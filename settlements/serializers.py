@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.fields import DayField
 from settlements.models import Remittance, SettlementRun
 from worklogs.serializers import ReasonSerializer
 
@@ -87,7 +88,7 @@ class SettlementRunSerializer(SettlementRunListSerializer):
 
 
 class GenerateSerializer(serializers.Serializer):
-    period_end = serializers.DateField(required=False, allow_null=True, default=None)
+    period_end = DayField(required=False, allow_null=True, default=None)
 
 
 class MarkPaidSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from config.idempotency import idempotent
 from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from settlements import selectors, services
 from settlements.filters import RemittanceFilter
-from settlements.models import Remittance
+from settlements.models import Remittance, RemittanceStatus
 from settlements.run_views import PREFER_HEADER, accepted_run_response, prefers_async, with_run_location
 from settlements.serializers import (
     BalanceSerializer,
@@ -123,6 +123,14 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def _answer(self, remittance) -> Response:
         return Response(self.get_serializer(remittance).data)
 
+    def _acting_on(self, to_status: str, serializer_class, request) -> tuple:
+        """The remittance (404 if unknown or not yours), then its state (409), then the body (400)."""
+        remittance = self.get_object()
+        services.remittance_check_transition(remittance=remittance, to_status=to_status)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return remittance, serializer.validated_data
+
     @_transition_schema(
         summary="Mark a remittance PAID (the money reached the worker)",
         allowed_from="PENDING or PROCESSING",
@@ -130,12 +138,8 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     )
     @action(detail=True, methods=["post"], url_path="mark-paid", permission_classes=[IsFinanceStaff])
     def mark_paid(self, request, pk=None):
-        serializer = MarkPaidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        remittance = services.remittance_mark_paid(
-            remittance=self.get_object(), actor=request.user, **serializer.validated_data
-        )
-        return self._answer(remittance)
+        remittance, data = self._acting_on(RemittanceStatus.PAID, MarkPaidSerializer, request)
+        return self._answer(services.remittance_mark_paid(remittance=remittance, actor=request.user, **data))
 
     @_transition_schema(
         summary="Mark a remittance FAILED and release its items to the next run",
@@ -144,12 +148,8 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     )
     @action(detail=True, methods=["post"], url_path="mark-failed", permission_classes=[IsFinanceStaff])
     def mark_failed(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        remittance = services.remittance_mark_failed(
-            remittance=self.get_object(), actor=request.user, **serializer.validated_data
-        )
-        return self._answer(remittance)
+        remittance, data = self._acting_on(RemittanceStatus.FAILED, ReasonSerializer, request)
+        return self._answer(services.remittance_mark_failed(remittance=remittance, actor=request.user, **data))
 
     @_transition_schema(
         summary="Cancel a remittance before it is submitted, releasing its items to the next run",
@@ -162,12 +162,8 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def cancel(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        remittance = services.remittance_cancel(
-            remittance=self.get_object(), actor=request.user, **serializer.validated_data
-        )
-        return self._answer(remittance)
+        remittance, data = self._acting_on(RemittanceStatus.CANCELLED, ReasonSerializer, request)
+        return self._answer(services.remittance_cancel(remittance=remittance, actor=request.user, **data))
 
 
 class WorkerBalanceView(APIView):

@@ -1,11 +1,12 @@
 from django_filters import rest_framework as filters
 
 from config.fields import IdFilter
+from config.filtersets import StrictFilterSet
 from worklogs.models import Segment, Worker, WorkLog
 from worklogs.selectors import REMITTED_Q
 
 
-class WorkerFilter(filters.FilterSet):
+class WorkerFilter(StrictFilterSet):
     externalId = filters.CharFilter(field_name="external_id")  # noqa: N815 - the API's own name
 
     class Meta:
@@ -13,7 +14,7 @@ class WorkerFilter(filters.FilterSet):
         fields = []
 
 
-class WorkLogFilter(filters.FilterSet):
+class WorkLogFilter(StrictFilterSet):
     """The filters of `/list-all-worklogs` and `/api/worklogs/`."""
 
     remittanceStatus = filters.ChoiceFilter(  # noqa: N815
@@ -31,7 +32,7 @@ class WorkLogFilter(filters.FilterSet):
         return queryset.filter(REMITTED_Q) if value == "REMITTED" else queryset.exclude(REMITTED_Q)
 
 
-class SegmentFilter(filters.FilterSet):
+class SegmentFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=Segment._meta.get_field("status").choices)
     worklogId = IdFilter("worklog_id")  # noqa: N815
 

@@ -4,6 +4,7 @@ from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -206,8 +207,13 @@ class AdjustmentViewSet(
     )
     def create(self, request, *args, **kwargs):
         def record():
-            data = _valid(AdjustmentCreateSerializer, request)
-            adjustment, created = services.adjustment_record_once(created_by=request.user, **data)
+            serializer = AdjustmentCreateSerializer(data=request.data)
+            if not serializer.is_valid():
+                # A reused externalId is 409 whatever else is wrong with the body (API.md).
+                body = request.data if isinstance(request.data, dict) else {}
+                services.adjustment_check_external_id(external_id=body.get("external_id"))
+                raise ValidationError(serializer.errors)
+            adjustment, created = services.adjustment_record_once(created_by=request.user, **serializer.validated_data)
             code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
             return Response(AdjustmentSerializer(adjustment).data, status=code)
 

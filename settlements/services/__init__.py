@@ -2,6 +2,7 @@
 
 from settlements.services.remittances import (
     remittance_cancel,
+    remittance_check_transition,
     remittance_mark_failed,
     remittance_mark_paid,
     remittance_mark_processing,
@@ -10,6 +11,7 @@ from settlements.services.runs import settlement_generate, settlement_run_create
 
 __all__ = [
     "remittance_cancel",
+    "remittance_check_transition",
     "remittance_mark_failed",
     "remittance_mark_paid",
     "remittance_mark_processing",

@@ -101,7 +101,9 @@ class Importer:
     @staticmethod
     def _check_currency(worker: Worker, currency: str | None) -> None:
         if currency is not None and currency.upper() != worker.currency:
-            raise RecordError(f"user_id {worker.external_id} is paid in {worker.currency}, the record says {currency}.")
+            raise RecordError(
+                f"user_id {worker.external_id} is paid in {worker.currency}, the record says {currency!r}."
+            )
 
     def _worker(self, record: dict, user_id: str, currency: str | None) -> Worker:
         worker = Worker.objects.filter(external_id=user_id).first()
@@ -210,10 +212,13 @@ class Importer:
             if same:
                 return False
             raise RecordError(f"adjustment_id {adjustment_id} was already imported with other fields.")
+        reason = record.get("reason")
+        if isinstance(reason, str):
+            reason = read_text(reason, name="reason", max_length=10_000) if reason.strip() else reason
         services.adjustment_record(
             worklog=worklog,
             amount=amount,
-            reason=record.get("reason"),
+            reason=reason,
             effective_date=effective_date,
             external_id=adjustment_id,
         )
