@@ -22,6 +22,8 @@ MONEY_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
 OFFSET_PATTERN = re.compile(r".*(Z|z|[+-][0-9]{2}:?[0-9]{2})")
 ID_PATTERN = re.compile(r"[0-9]{1,19}")
 MAX_ID = 2**63 - 1
+# The routers' id segment: ASCII digits only (Django would read /api/workers/\u0661/ as worker 1).
+ID_IN_PATH = "[0-9]+"
 ID_MESSAGE = f"An id is a whole number from 1 to {MAX_ID}, written with the digits 0-9."
 
 

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import ID_IN_PATH
 from config.idempotency import idempotent
 from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from settlements import selectors, services
@@ -86,6 +87,7 @@ class GenerateRemittancesView(APIView):
 
 
 class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = SettlementRunSerializer
     permission_classes = [IsFinanceStaff]
 
@@ -103,6 +105,7 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
 
 
 class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = RemittanceSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = RemittanceFilter

@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from config.fields import ID_IN_PATH
 from config.idempotency import idempotent
 from config.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from worklogs import selectors, services
@@ -48,6 +49,7 @@ def _valid(serializer_class, request) -> dict:
 
 
 class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = WorkerSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = WorkerFilter
@@ -62,6 +64,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
 
 
 class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = TaskSerializer
     permission_classes = [IsFinanceStaff]
 
@@ -98,6 +101,7 @@ class WorkLogViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = WorkLogSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = WorkLogFilter
@@ -148,6 +152,7 @@ class WorkLogViewSet(
 
 
 class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = SegmentSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = SegmentFilter
@@ -192,6 +197,7 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
 class AdjustmentViewSet(
     mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = AdjustmentSerializer
     permission_classes = [IsFinanceStaff]
 
