@@ -27,6 +27,7 @@ ID_IN_PATH = "[0-9]+"
 ID_MESSAGE = f"An id is a whole number from 1 to {MAX_ID}, written with the digits 0-9."
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]{1,2})?$", "example": "150.00"})
 class MoneyInputField(serializers.DecimalField):
     """A money amount as written: the digits 0-9, an optional sign and at most two decimals.
 

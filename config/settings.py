@@ -141,7 +141,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every error status a path can answer, with its body (config/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -164,6 +165,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of statuses: a worklog's remittanceStatus is not a remittance's status.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkLogRemittanceStatusEnum": ["REMITTED", "UNREMITTED"],
+        "RemittanceStatusEnum": "settlements.models.RemittanceStatus",
+        "SegmentStatusEnum": "worklogs.models.SegmentStatus",
+        "SettlementRunStatusEnum": "settlements.models.RunStatus",
+    },
 }
 
 # --- Domain ---------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from config.token_views import obtain_auth_token
 from settlements.exports import RunRemittancesCSVView
 from settlements.run_views import SettlementRunResumeView
 from settlements.views import GenerateRemittancesView, RemittanceViewSet, SettlementRunViewSet, WorkerBalanceView
@@ -48,3 +48,6 @@ urlpatterns = [
     re_path(r"^generate-remittances-for-all-users/?$", GenerateRemittancesView.as_view(), name="generate-remittances"),
     re_path(r"^list-all-worklogs/?$", ListAllWorklogsView.as_view({"get": "list"}), name="list-all-worklogs"),
 ]
+
+# A 404 of an API path is JSON, like every other answer of the API (config/error_views.py).
+handler404 = "config.error_views.not_found"

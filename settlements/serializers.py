@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import DayField
@@ -38,6 +39,7 @@ class RemittanceSerializer(serializers.ModelSerializer):
             "worklogs",
         ]
 
+    @extend_schema_field(RemittanceWorklogSerializer(many=True))
     def get_worklogs(self, remittance) -> list[dict]:
         rows = self.context["worklog_amounts"].get(remittance.pk, [])
         return RemittanceWorklogSerializer(rows, many=True).data
@@ -83,6 +85,7 @@ class SettlementRunSerializer(SettlementRunListSerializer):
     class Meta(SettlementRunListSerializer.Meta):
         fields = [*SettlementRunListSerializer.Meta.fields, "remittances"]
 
+    @extend_schema_field(RemittanceSerializer(many=True))
     def get_remittances(self, run) -> list[dict]:
         return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from config.fields import ID_IN_PATH
 from config.idempotency import idempotent
+from config.openapi import conflict
 from config.permissions import IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from settlements import selectors, services
 from settlements.filters import RemittanceFilter
@@ -66,7 +67,11 @@ class GenerateRemittancesView(APIView):
 
     @extend_schema(
         request=GenerateSerializer,
-        responses={201: SettlementRunSerializer, 202: SettlementRunSerializer},
+        responses={
+            201: SettlementRunSerializer,
+            202: SettlementRunSerializer,
+            409: conflict("A concurrent run claimed the same items, or the Idempotency-Key was used for another body."),
+        },
         parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
     )
     def post(self, request):

@@ -173,9 +173,9 @@ class SegmentCreateSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    """A reason is checked by the service after the state, so a state conflict is always 409."""
+    """A reason: required, non-blank. The views check the object's state (409) before they validate a body."""
 
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField()
 
 
 class EffectiveDateSerializer(serializers.Serializer):

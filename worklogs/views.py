@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from config.fields import ID_IN_PATH
 from config.idempotency import idempotent
+from config.openapi import conflict
 from config.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, IsFinanceStaff, viewer_scope
 from worklogs import selectors, services
 from worklogs.exports import WorkLogCSVExportMixin
@@ -40,6 +41,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     required=False,
     description="Replays the original answer for a repeat with the same body; another body is 409.",
 )
+
+
+ILLEGAL_SEGMENT_TRANSITION = conflict("The segment's status does not allow this action (checked before the body).")
 
 
 def _valid(serializer_class, request) -> dict:
@@ -110,7 +114,10 @@ class WorkLogViewSet(
     def get_queryset(self):
         return selectors.worklog_list(viewer_worker=viewer_scope(self.request))
 
-    @extend_schema(request=WorkLogCreateSerializer, responses={201: WorkLogSerializer})
+    @extend_schema(
+        request=WorkLogCreateSerializer,
+        responses={201: WorkLogSerializer, 409: conflict("The worker already has a worklog for this task.")},
+    )
     def create(self, request, *args, **kwargs):
         worklog = services.worklog_create(**_valid(WorkLogCreateSerializer, request))
         return Response(WorkLogSerializer(worklog).data, status=status.HTTP_201_CREATED)
@@ -129,7 +136,11 @@ class WorkLogViewSet(
     @extend_schema(
         methods=["POST"],
         request=SegmentCreateSerializer,
-        responses={201: SegmentSerializer, 200: SegmentSerializer},
+        responses={
+            201: SegmentSerializer,
+            200: SegmentSerializer,
+            409: conflict("Overlaps a live segment of the worker, or reuses an externalId with other fields."),
+        },
         parameters=[IDEMPOTENCY_HEADER],
         description="Record time. Re-posting an externalId with the same fields answers 200 with the segment.",
     )
@@ -169,25 +180,33 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
         services.segment_check_action(segment=segment, action=action)
         return segment, _valid(serializer_class, request)
 
-    @extend_schema(request=ReasonSerializer, responses={200: SegmentSerializer})
+    @extend_schema(request=ReasonSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def dispute(self, request, pk=None):
         segment, data = self._acting_on("dispute", ReasonSerializer, request)
         return self._answer(services.segment_dispute(segment=segment, **data))
 
-    @extend_schema(request=SegmentResolveSerializer, responses={200: SegmentSerializer})
+    @extend_schema(
+        request=SegmentResolveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION}
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def resolve(self, request, pk=None):
         segment, data = self._acting_on("resolve", SegmentResolveSerializer, request)
         return self._answer(services.segment_resolve(segment=segment, **data))
 
-    @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer})
+    @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def remove(self, request, pk=None):
         segment, data = self._acting_on("remove", SegmentRemoveSerializer, request)
         return self._answer(services.segment_remove(segment=segment, **data))
 
-    @extend_schema(request=SegmentAdjustSerializer, responses={201: SegmentSerializer})
+    @extend_schema(
+        request=SegmentAdjustSerializer,
+        responses={
+            201: SegmentSerializer,
+            409: conflict("The segment's status does not allow it, or the new span overlaps a live segment."),
+        },
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def adjust(self, request, pk=None):
         segment, data = self._acting_on("adjust", SegmentAdjustSerializer, request)
@@ -206,7 +225,11 @@ class AdjustmentViewSet(
 
     @extend_schema(
         request=AdjustmentCreateSerializer,
-        responses={201: AdjustmentSerializer, 200: AdjustmentSerializer},
+        responses={
+            201: AdjustmentSerializer,
+            200: AdjustmentSerializer,
+            409: conflict("The externalId was recorded with other fields (whatever else the body holds)."),
+        },
         parameters=[IDEMPOTENCY_HEADER],
         description="Record a deduction (negative) or bonus. Re-posting an externalId with the same fields "
         "answers 200 with the existing adjustment; with other fields, 409.",
