@@ -12,7 +12,6 @@ from datetime import UTC
 from django import forms
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -126,7 +125,7 @@ class IdFormField(forms.Field):
         return int(value)
 
 
-@extend_schema_field(OpenApiTypes.INT64)
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class StrictIdFilter(filters.Filter):
     field_class = IdFormField
 

@@ -38,6 +38,9 @@ VALIDATION_ERROR_SCHEMA = {
     },
 }
 
+# Paging parameters (config/pagination.py) and their lowest value.
+PAGE_NUMBERS = {"page": 1, "pageSize": 1, "after": 0, "before": 0}
+
 DESCRIPTIONS = {
     400: "Bad input (a field, a query parameter or the JSON itself); nothing written.",
     401: "No credentials, or a wrong token.",
@@ -61,9 +64,7 @@ class ApiAutoSchema(AutoSchema):
         if operation is None:
             return None
         for parameter in operation.get("parameters", []):
-            if parameter.get("in") == "path" and parameter.get("schema", {}).get("pattern") == f"^{ID_IN_PATH}$":
-                # The routers' `[0-9]+` id segment (config/fields.py): an id, not any string of digits.
-                parameter["schema"] = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+            self._tighten(parameter)
         responses = operation.setdefault("responses", {})
         bodies = {
             "Error": self._component("Error", ERROR_SCHEMA),
@@ -78,6 +79,20 @@ class ApiAutoSchema(AutoSchema):
                 entry["content"] = {"application/json": {"schema": body}}
         self._csv_as_text(responses)
         return operation
+
+    @staticmethod
+    def _tighten(parameter: dict) -> None:
+        """Parameter schemas as strict as the API: what it refuses with a 400, the schema refuses too."""
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "path" and schema.get("pattern") == f"^{ID_IN_PATH}$":
+            # The routers' `[0-9]+` id segment (config/fields.py): an id, not any string of digits.
+            parameter["schema"] = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+        if parameter.get("in") != "query":
+            return
+        if parameter["name"] in PAGE_NUMBERS:
+            schema.update(minimum=PAGE_NUMBERS[parameter["name"]], maximum=MAX_ID)
+        elif schema.get("type") == "string" and not (schema.keys() & {"enum", "format"}):
+            schema.setdefault("minLength", 1)  # config/filtersets.py: an empty filter is a 400
 
     def _component(self, name: str, schema: dict) -> dict:
         component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
