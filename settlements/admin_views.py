@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from config.fields import DayFormField
 from ledger.admin import apply_to_each, form_error_from, service_form_page
 from ledger.errors import DomainError
 from ledger.money import format_money
@@ -200,8 +201,9 @@ def run_start_view(modeladmin, request):
 
 
 class StatementForm(forms.Form):
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    # The API's date rules (config/fields.py): a bound out of range would overflow a day's instants.
+    date_from = DayFormField(required=False, label="From")
+    date_to = DayFormField(required=False, label="To")
 
 
 def statement_view(modeladmin, request, worker):

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.apps import apps
 from django.db import models as db_models
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from settlements.payouts import sign
@@ -602,3 +603,12 @@ def test_an_import_body_that_is_not_strict_json_is_400_and_writes_nothing(api, s
     response = api.post("/api/imports/", data=json.dumps([_good(1)]), content_type="application/json")
     assert response.status_code == 413
     assert all_counts() == before
+
+
+def test_the_admin_statement_refuses_a_bound_out_of_range_instead_of_overflowing(client, world):
+    client.force_login(FinanceUserFactory(username="admin-hostile", is_superuser=True))
+    url = reverse("admin:worklogs_worker_statement", args=[world["worker_id"]])
+    for query in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+        response = client.get(url, query)
+        assert response.status_code == 200, query
+        assert response.context["form"].errors, query
