@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 # manage.py defaults to config.settings; the tests use config.test_settings (pyproject.toml).
-.PHONY: install run test lint format migrate clean bench schema samples
+.PHONY: install run test lint format migrate clean bench schema samples fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: migrate
 # Every test, on SQLite by default or on the database DATABASE_URL names.
 test: install
 	DJANGO_SETTINGS_MODULE=config.test_settings $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Schemathesis against the live schema on a fresh PostgreSQL database (.ci/fuzz; FUZZ_MAX_EXAMPLES, FUZZ_SEED).
+fuzz: install
+	bash .ci/fuzz
 
 # The customer's deliverables, generated from the real system (tests/devtools/test_deliverables.py fails when stale).
 schema: install

@@ -63,7 +63,17 @@ def csv_response(lines: Iterator[str], *, filename: str) -> StreamingHttpRespons
     return response
 
 
-class CSVExportMixin(_ListView):
+class JSONErrorsMixin(_ListView):
+    """Errors (a bad filter value, 403, 404) are JSON even when the client asked for CSV."""
+
+    def handle_exception(self, exc):
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
+            self.request.accepted_renderer = CamelCaseJSONRenderer()
+            self.request.accepted_media_type = CamelCaseJSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class CSVExportMixin(JSONErrorsMixin):
     """`?format=csv` on a list view: every filtered row as a streamed CSV download."""
 
     csv_filename = "export.csv"
@@ -71,17 +81,11 @@ class CSVExportMixin(_ListView):
     csv_rows: Callable[[QuerySet], Iterable[list]]
 
     def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer()]
+        renderers = super().get_renderers()
+        return [*renderers, CSVRenderer()] if getattr(self, "action", None) == "list" else renderers
 
     def list(self, request, *args, **kwargs):
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             queryset = self.filter_queryset(self.get_queryset())
             return csv_response(csv_stream(self.csv_header, self.csv_rows(queryset)), filename=self.csv_filename)
         return super().list(request, *args, **kwargs)
-
-    def handle_exception(self, exc):
-        # Errors (a bad filter value, 403) stay JSON even when CSV was asked for.
-        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
-            self.request.accepted_renderer = CamelCaseJSONRenderer()
-            self.request.accepted_media_type = CamelCaseJSONRenderer.media_type
-        return super().handle_exception(exc)

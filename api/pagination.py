@@ -1,9 +1,14 @@
+import re
+
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-MAX_ID = 2**63 - 1
+from api.filtersets import query_value
+from core.ids import MAX_ID
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
 
 
 def _row_id(row) -> int:
@@ -60,17 +65,32 @@ class PageNumberPagination(pagination.PageNumberPagination):
         counted = queryset.order_by().values("pk")[: self.COUNT_CAP + 1].count()
         return counted if counted <= self.COUNT_CAP else None
 
-    def _id_param(self, request, name: str) -> int | None:
-        raw = request.query_params.get(name)
+    def _whole_number(self, request, name: str, *, low: int, high: int) -> int | None:
+        """A query parameter given once, as the digits 0-9, within [low, high]; None when absent.
+
+        `int()` alone also reads "1_0", " 7 " and non-ASCII digits, and DRF ignores a bad pageSize.
+        """
+        raw = query_value(request.query_params, name)
         if raw is None:
             return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValidationError({name: ["Must be an id (a whole number)."]}) from None
-        if not 0 <= value <= MAX_ID:
-            raise ValidationError({name: ["Out of range."]})
-        return value
+        if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+            raise ValidationError({name: [f"Give a whole number from {low} to {high}, with the digits 0-9."]})
+        return int(raw)
+
+    def _id_param(self, request, name: str) -> int | None:
+        return self._whole_number(request, name, low=0, high=MAX_ID)
+
+    def get_page_size(self, request) -> int:
+        size = self._whole_number(request, self.page_size_query_param, low=1, high=MAX_ID)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        """`?page=` as a whole number (or "last"); a page past the end stays DRF's 404."""
+        raw = query_value(request.query_params, self.page_query_param)
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        number = self._whole_number(request, self.page_query_param, low=1, high=MAX_ID)
+        return 1 if number is None else number
 
     def _keyset_link(self, name: str, value: int) -> str:
         assert self.request is not None  # set by paginate_queryset before any link is built

@@ -17,6 +17,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from api.fields import DayFormField
 from backoffice.common import apply_to_each, form_error_from, service_form_page
 from core.errors import DomainError
 from core.money import format_money
@@ -202,8 +203,9 @@ def run_start_view(modeladmin, request):
 
 
 class StatementForm(forms.Form):
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    # The API's date rules (api/fields.py): a bound out of range would overflow a day's instants.
+    date_from = DayFormField(required=False, label="From")
+    date_to = DayFormField(required=False, label="To")
 
 
 def statement_view(modeladmin, request, worker):

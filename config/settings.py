@@ -140,15 +140,13 @@ REST_FRAMEWORK = {
         "djangorestframework_camel_case.render.CamelCaseJSONRenderer",
         "djangorestframework_camel_case.render.CamelCaseBrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "djangorestframework_camel_case.parser.CamelCaseJSONParser",
-        "djangorestframework_camel_case.parser.CamelCaseFormParser",
-        "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
-    ],
+    # JSON bodies only (API.md), read strictly: api/parsers.py says what is refused and why.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.CamelCaseStrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every error status a path can answer, with its body (api/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.ApiAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -171,6 +169,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of statuses: a worklog's remittanceStatus is not a remittance's status.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkLogRemittanceStatusEnum": "worklogs.models.WorkLogRemittanceStatus",
+        "RemittanceStatusEnum": "settlements.models.RemittanceStatus",
+        "SegmentStatusEnum": "worklogs.models.SegmentStatus",
+        "SettlementRunStatusEnum": "settlements.models.RunStatus",
+    },
 }
 
 # --- Domain ---------------------------------------------------------------------------------

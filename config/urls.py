@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+
+from api.token_views import obtain_auth_token
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,3 +16,6 @@ urlpatterns = [
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+# A 404 of an API path is JSON, like every other answer of the API (api/error_views.py).
+handler404 = "api.error_views.not_found"

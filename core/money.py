@@ -86,12 +86,18 @@ def parse_money(value: object, *, field: str) -> Decimal:
     """
     if isinstance(value, bool) or value is None:
         raise ValueError('A money amount is required, as a string like "150.00".')
+    text = str(value).strip()
+    if not text.isascii():  # Decimal reads any Unicode digit (Arabic-Indic 500, say)
+        raise ValueError(f'{field} must be written with the digits 0-9, like "150.00".')
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
         raise ValueError(f'{field} must be a decimal amount like "150.00".') from None
     if not amount.is_finite():
         raise ValueError(f"{field} must be a finite amount.")
+    # Beyond NUMERIC(14, 2) (and beyond what quantize can hold: "1e26", 1e400): not an amount.
+    if amount and amount.adjusted() >= MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
+        raise ValueError(f"{field} is too large.")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError(f"{field} may have at most two decimals.")
     return amount.quantize(CENT)

@@ -35,6 +35,14 @@ def _account_code(*, party: int, kind: str, currency: str) -> str:
     return f"worker:{party}:{kind.lower()}:{currency}"
 
 
+def _account_name(*, kind: str, label: str) -> str:
+    """ "Worker payable — <label>", cut to fit `Account.name`: the label (a worker's name) may fill its own column."""
+    name = f"{AccountKind(kind).label} — {label}"
+    limit = Account._meta.get_field("name").max_length
+    assert limit is not None  # a CharField always has one
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 @transaction.atomic
 def accounts_open_for_party(*, party: int, currency: str, label: str = "") -> dict[str, Account]:
     """Open (or fetch) the four accounts of a worker in a currency, keyed by kind."""
@@ -46,7 +54,7 @@ def accounts_open_for_party(*, party: int, currency: str, label: str = "") -> di
             currency=currency,
             defaults={
                 "code": _account_code(party=party, kind=kind, currency=currency),
-                "name": f"{AccountKind(kind).label} — {label or f'worker {party}'}",
+                "name": _account_name(kind=kind, label=label or f"worker {party}"),
             },
         )
         accounts[kind] = account

@@ -16,7 +16,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
-from api.csv import CHUNK_SIZE, CSVRenderer, csv_response, csv_stream, safe_text
+from api.csv import CHUNK_SIZE, CSVRenderer, JSONErrorsMixin, csv_response, csv_stream, safe_text
+from api.filtersets import query_value
 from api.permissions import IsFinanceStaff
 from settlements.models import RemittanceStatus, SettlementRun
 from settlements.selectors import run_list
@@ -66,7 +67,7 @@ def remittances_csv_response(*, run: SettlementRun, status: str | None = None) -
     )
 
 
-class RunRemittancesCSVView(APIView):
+class RunRemittancesCSVView(JSONErrorsMixin, APIView):
     """`GET /api/settlement-runs/{id}/remittances.csv[?status=PENDING]`."""
 
     permission_classes = [IsFinanceStaff]
@@ -88,7 +89,7 @@ class RunRemittancesCSVView(APIView):
     )
     def get(self, request, pk: int):
         run = get_object_or_404(run_list(), pk=pk)
-        status = request.query_params.get("status") or None
+        status = query_value(request.query_params, "status")
         if status is not None and status not in RemittanceStatus.values:
             raise ValidationError({"status": [f"Must be one of {', '.join(RemittanceStatus.values)}."]})
         return remittances_csv_response(run=run, status=status)

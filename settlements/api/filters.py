@@ -1,13 +1,14 @@
 from django_filters import rest_framework as filters
 
-from api.fields import IdFilter
+from api.fields import DayFilter, IdFilter
+from api.filtersets import StrictFilterSet
 from settlements.models import Remittance, RemittanceStatus
 
 
-class RemittanceFilter(filters.FilterSet):
+class RemittanceFilter(StrictFilterSet):
     workerId = IdFilter("worker_id")  # noqa: N815 - the API's own name
     status = filters.ChoiceFilter(choices=RemittanceStatus.choices)
-    periodEnd = filters.DateFilter(field_name="period_end")  # noqa: N815
+    periodEnd = DayFilter(field_name="period_end")  # noqa: N815
     runId = IdFilter("run_id")  # noqa: N815
 
     class Meta:

@@ -7,13 +7,14 @@ runs in the background (`settlements.services.run_control`).
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import ID_IN_PATH
 from api.idempotency import request_key
-from api.openapi import IDEMPOTENCY_HEADER
+from api.openapi import IDEMPOTENCY_HEADER, conflict
 from api.permissions import IsFinanceStaff
 from settlements import selectors
 from settlements.api.keyed_generate import generate_with_key
@@ -79,9 +80,10 @@ class GenerateRemittancesView(APIView):
         responses={
             201: SettlementRunSerializer,
             202: SettlementRunSerializer,
-            409: OpenApiResponse(
-                description="With an `Idempotency-Key`: the key was used with another request "
-                "(`idempotency_key_reused`), or the run it created is still executing (`run_in_progress`)."
+            409: conflict(
+                "A concurrent run claimed the same items, or with an `Idempotency-Key`: the key was used with "
+                "another request (`idempotency_key_reused`), or the run it created is still executing "
+                "(`run_in_progress`)."
             ),
         },
         parameters=[IDEMPOTENCY_HEADER, PREFER_HEADER],
@@ -111,6 +113,7 @@ class GenerateRemittancesView(APIView):
 
 
 class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = SettlementRunSerializer
     permission_classes = [IsFinanceStaff]
 
@@ -142,15 +145,8 @@ execution holds the run's lease (`leaseExpiresAt`), renewed by every chunk it co
 
 The progress (`workersDone` of `workersTotal`) counts only what committed, and a resume continues it."""
 
-RESUME_CONFLICT = OpenApiResponse(
-    response=inline_serializer(
-        "RunConflict",
-        {
-            "detail": serializers.CharField(),
-            "code": serializers.CharField(help_text="`run_in_progress` or `run_completed`."),
-        },
-    ),
-    description="The run is being executed by another process (`run_in_progress`) or is COMPLETED (`run_completed`).",
+RESUME_CONFLICT = conflict(
+    "The run is being executed by another process (`run_in_progress`) or is COMPLETED (`run_completed`)."
 )
 
 

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import MoneyDigits
+from api.fields import DayField, MoneyDigits
 from settlements.models import RUN_STALLED, Remittance, RunStatus, SettlementRun
 from worklogs.api.serializers import ReasonSerializer
 
@@ -38,6 +39,7 @@ class RemittanceSerializer(serializers.ModelSerializer):
             "worklogs",
         ]
 
+    @extend_schema_field(RemittanceWorklogSerializer(many=True))
     def get_worklogs(self, remittance) -> list[dict]:
         rows = self.context["worklog_amounts"].get(remittance.pk, [])
         return RemittanceWorklogSerializer(rows, many=True).data  # type: ignore[return-value]  # stubs: many=True builds a ListSerializer (data is a list)
@@ -96,12 +98,13 @@ class SettlementRunSerializer(SettlementRunListSerializer):
     class Meta(SettlementRunListSerializer.Meta):
         fields = [*SettlementRunListSerializer.Meta.fields, "remittances"]
 
+    @extend_schema_field(RemittanceSerializer(many=True))
     def get_remittances(self, run) -> list[dict]:
         return RemittanceSerializer(self.context["remittances"], many=True, context=self.context).data  # type: ignore[return-value]  # stubs: many=True builds a ListSerializer (data is a list)
 
 
 class GenerateSerializer(serializers.Serializer):
-    period_end = serializers.DateField(required=False, allow_null=True, default=None)
+    period_end = DayField(required=False, allow_null=True, default=None)
 
 
 class MarkPaidSerializer(serializers.Serializer):

@@ -7,7 +7,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import MoneyDigits
+from api.fields import DayField, MoneyDigits
+from api.filtersets import query_value
 from settlements.selectors import worker_statement
 from worklogs.api.permissions import IsFinanceOrWorkerReading, viewer_scope
 from worklogs.selectors import worker_list
@@ -33,8 +34,8 @@ class StatementQuerySerializer(serializers.Serializer):
 
     def get_fields(self):
         return {
-            "from": serializers.DateField(required=False, source="date_from"),
-            "to": serializers.DateField(required=False, source="date_to"),
+            "from": DayField(required=False, source="date_from"),
+            "to": DayField(required=False, source="date_to"),
         }
 
     def validate(self, attrs):
@@ -74,8 +75,9 @@ class WorkerStatementView(APIView):
     )
     def get(self, request, pk: int):
         worker = get_object_or_404(worker_list(viewer_worker=viewer_scope(request)), pk=pk)
-        # An empty `?from=` means no bound, as when it is left out.
-        query = StatementQuerySerializer(data={k: v for k, v in request.query_params.items() if v})
+        # An empty `?from=` means no bound, as when it is left out; a repeated one is 400.
+        bounds = {name: query_value(request.query_params, name, allow_empty=True) for name in ("from", "to")}
+        query = StatementQuerySerializer(data={name: value for name, value in bounds.items() if value})
         query.is_valid(raise_exception=True)
         statement = worker_statement(worker=worker, **query.validated_data)
         return Response(StatementSerializer(statement).data)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import ID_IN_PATH
 from api.permissions import IsFinanceStaff
 from settlements import selectors
 from settlements.api.filters import RemittanceFilter
@@ -16,7 +17,7 @@ from settlements.api.serializers import (
     ReasonSerializer,
     RemittanceSerializer,
 )
-from settlements.models import Remittance
+from settlements.models import Remittance, RemittanceStatus
 from settlements.services import remittances as remittance_services
 from worklogs.api.permissions import IsFinanceOrWorkerReading, viewer_scope
 from worklogs.selectors import worker_list
@@ -45,6 +46,7 @@ def _transition_schema(*, summary: str, allowed_from: str, request, extra_409: s
 
 
 class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = RemittanceSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = RemittanceFilter
@@ -65,6 +67,14 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def _answer(self, remittance) -> Response:
         return Response(self.get_serializer(remittance).data)
 
+    def _acting_on(self, to_status: str, serializer_class, request) -> tuple:
+        """The remittance (404 if unknown or not yours), then its state (409), then the body (400)."""
+        remittance = self.get_object()
+        remittance_services.remittance_check_transition(remittance=remittance, to_status=to_status)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return remittance, serializer.validated_data
+
     @_transition_schema(
         summary="Mark a remittance PAID (the money reached the worker)",
         allowed_from="PENDING or PROCESSING",
@@ -72,12 +82,8 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     )
     @action(detail=True, methods=["post"], url_path="mark-paid", permission_classes=[IsFinanceStaff])
     def mark_paid(self, request, pk=None):
-        serializer = MarkPaidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        remittance = remittance_services.remittance_mark_paid(
-            remittance=self.get_object(), actor=request.user, **serializer.validated_data
-        )
-        return self._answer(remittance)
+        remittance, data = self._acting_on(RemittanceStatus.PAID, MarkPaidSerializer, request)
+        return self._answer(remittance_services.remittance_mark_paid(remittance=remittance, actor=request.user, **data))
 
     @_transition_schema(
         summary="Mark a remittance FAILED and release its items to the next run",
@@ -86,12 +92,10 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     )
     @action(detail=True, methods=["post"], url_path="mark-failed", permission_classes=[IsFinanceStaff])
     def mark_failed(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        remittance = remittance_services.remittance_mark_failed(
-            remittance=self.get_object(), actor=request.user, **serializer.validated_data
+        remittance, data = self._acting_on(RemittanceStatus.FAILED, ReasonSerializer, request)
+        return self._answer(
+            remittance_services.remittance_mark_failed(remittance=remittance, actor=request.user, **data)
         )
-        return self._answer(remittance)
 
     @_transition_schema(
         summary="Cancel a remittance before it is submitted, releasing its items to the next run",
@@ -104,12 +108,8 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def cancel(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        remittance = remittance_services.remittance_cancel(
-            remittance=self.get_object(), actor=request.user, **serializer.validated_data
-        )
-        return self._answer(remittance)
+        remittance, data = self._acting_on(RemittanceStatus.CANCELLED, ReasonSerializer, request)
+        return self._answer(remittance_services.remittance_cancel(remittance=remittance, actor=request.user, **data))
 
 
 class WorkerBalanceView(APIView):

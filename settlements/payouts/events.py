@@ -5,7 +5,6 @@ for an unknown remittance are stored and answered with an outcome that says so; 
 changes money.
 """
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
 from core.errors import Conflict, InvalidInput
+from core.ids import ID_PATTERN, MAX_ID
+from core.strict_json import JSONRefused, strict_json_loads
 from settlements.models import ProcessorEvent, Remittance
 from settlements.payouts.signatures import signature_verify
 from settlements.services.remittances import remittance_mark_failed, remittance_mark_paid
@@ -46,9 +47,9 @@ class _ParsedEvent:
 def _parse_event(raw_body: bytes) -> _ParsedEvent:
     try:
         raw_text = raw_body.decode("utf-8")
-        body = json.loads(raw_text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput("The body must be a JSON object.") from exc
+        body = strict_json_loads(raw_text)
+    except (UnicodeDecodeError, JSONRefused) as exc:
+        raise InvalidInput(f"The body must be a JSON object: {exc}") from None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.")
     event_id, event_type = body.get("id"), body.get("type")
@@ -58,9 +59,9 @@ def _parse_event(raw_body: bytes) -> _ParsedEvent:
         raise InvalidInput("A non-blank string of at most 100 characters is required.", field="type")
     remittance_id = body.get("remittanceId")
     if remittance_id is not None:
-        if isinstance(remittance_id, str) and remittance_id.isdigit():
+        if isinstance(remittance_id, str) and ID_PATTERN.fullmatch(remittance_id):
             remittance_id = int(remittance_id)
-        if isinstance(remittance_id, bool) or not isinstance(remittance_id, int) or remittance_id <= 0:
+        if isinstance(remittance_id, bool) or not isinstance(remittance_id, int) or not 0 < remittance_id <= MAX_ID:
             raise InvalidInput("A positive integer is expected.", field="remittance_id")
     reference = body.get("providerReference") or ""
     if not isinstance(reference, str) or len(reference) > 200:

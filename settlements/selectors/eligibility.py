@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
+from core.instants import local_today
 from core.money import MoneySum
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
@@ -21,7 +21,7 @@ ZERO = Decimal("0.00")
 
 def default_period_end(today: date | None = None) -> date:
     """The last day of the previous calendar month, in the settings' time zone."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     return today.replace(day=1) - timedelta(days=1)
 
 

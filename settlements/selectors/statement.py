@@ -8,12 +8,12 @@ endpoint). Each line is one journal entry that changes it: earnings, reversals a
 so they are not lines. Over all time, `closing` = `unremitted + pending`.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TypedDict
 
-from django.utils import timezone
-
+from core.errors import InvalidInput
+from core.instants import DATE_RANGE_MESSAGE, date_in_range, local_date, local_day_end, local_day_start
 from core.money import CENT, MoneySum
 from ledger.models import AccountKind, Posting
 from worklogs.models import Worker
@@ -39,25 +39,25 @@ class Statement(TypedDict):
     lines: list[StatementLine]
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
 def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: date | None = None) -> Statement:
     """{worker_id, currency, opening, closing, lines: [{date, cause, amount, balance, reference}]}.
 
-    Dates are the entries' dates in the settings' time zone; both bounds are inclusive.
+    Dates are the entries' dates in the settings' time zone; both bounds are inclusive, and each is
+    the instant its local day starts (or ends), so a day is 23 or 25 hours across a change.
     """
+    for name, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not date_in_range(day):
+            raise InvalidInput(DATE_RANGE_MESSAGE, field=name)
     postings = Posting.objects.filter(
         account__party=worker.pk, account__currency=worker.currency, account__kind__in=OWED_KINDS
     )
     opening = ZERO
     if date_from is not None:
-        before = postings.filter(entry__created_at__lt=_day_start(date_from)).aggregate(t=MoneySum("amount"))["t"]
+        before = postings.filter(entry__created_at__lt=local_day_start(date_from)).aggregate(t=MoneySum("amount"))["t"]
         opening = -(before or ZERO).quantize(CENT)
-        postings = postings.filter(entry__created_at__gte=_day_start(date_from))
+        postings = postings.filter(entry__created_at__gte=local_day_start(date_from))
     if date_to is not None:
-        postings = postings.filter(entry__created_at__lt=_day_start(date_to + timedelta(days=1)))
+        postings = postings.filter(entry__created_at__lt=local_day_end(date_to))
     rows = (
         postings.values("entry_id", "entry__created_at", "entry__cause", "entry__reference")
         .annotate(total=MoneySum("amount"))
@@ -65,7 +65,6 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
     )
     balance = opening
     lines: list[StatementLine] = []
-    tz = timezone.get_default_timezone()
     for row in rows:
         amount = -row["total"].quantize(CENT)  # SQLite sums NUMERIC as a float-backed Decimal
         if not amount:  # moved between unremitted and pending: nothing owed changed
@@ -74,7 +73,7 @@ def worker_statement(*, worker: Worker, date_from: date | None = None, date_to: 
         lines.append(
             {
                 "entry_id": row["entry_id"],
-                "date": timezone.localtime(row["entry__created_at"], tz).date(),
+                "date": local_date(row["entry__created_at"]),
                 "cause": row["entry__cause"],
                 "reference": row["entry__reference"],
                 "amount": amount,

@@ -4,6 +4,7 @@ wait for a commit (calling a provider) is scheduled by `settlements.tasks`."""
 
 from settlements.services.remittances import (
     remittance_cancel,
+    remittance_check_transition,
     remittance_mark_failed,
     remittance_mark_paid,
     remittance_mark_processing,
@@ -15,6 +16,7 @@ __all__ = [
     "RunCompleted",
     "RunInProgress",
     "remittance_cancel",
+    "remittance_check_transition",
     "remittance_mark_failed",
     "remittance_mark_paid",
     "remittance_mark_processing",

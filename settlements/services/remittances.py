@@ -35,6 +35,29 @@ def _require_transition(remittance: Remittance, to_status: str) -> None:
         raise Conflict(f"A {remittance.status} remittance cannot become {to_status}.", code="illegal_transition")
 
 
+def _check_not_in_doubt(remittance: Remittance) -> None:
+    in_doubt = PayoutSubmission.objects.filter(
+        remittance=remittance, status=PayoutSubmissionStatus.PENDING, attempts__gt=0
+    ).exists()
+    if in_doubt:
+        # A submission was attempted and its outcome is unknown: the provider may be paying it.
+        raise Conflict(
+            "This payout may already be at the provider; run `manage.py submit_payouts` first.",
+            code="payout_in_doubt",
+        )
+
+
+def remittance_check_transition(*, remittance: Remittance, to_status: str) -> None:
+    """Refuse (409) a move the remittance's state forbids, before its request's body is validated (API.md).
+
+    A read without a lock, so that a state conflict is 409 whatever the body; the service checks
+    again under the remittance's lock, which is what makes it true.
+    """
+    _require_transition(remittance, to_status)
+    if to_status == RemittanceStatus.CANCELLED:
+        _check_not_in_doubt(remittance)
+
+
 def _transition(
     *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor: User | None = None
 ) -> Remittance:
@@ -128,15 +151,7 @@ def remittance_cancel(*, remittance: Remittance, reason: str, actor: User | None
     """Finance withdrew the payout before it was submitted: its items are free again."""
     remittance = _lock_remittance(remittance)
     _require_transition(remittance, RemittanceStatus.CANCELLED)
-    in_doubt = PayoutSubmission.objects.filter(
-        remittance=remittance, status=PayoutSubmissionStatus.PENDING, attempts__gt=0
-    ).exists()
-    if in_doubt:
-        # A submission was attempted and its outcome is unknown: the provider may be paying it.
-        raise Conflict(
-            "This payout may already be at the provider; run `manage.py submit_payouts` first.",
-            code="payout_in_doubt",
-        )
+    _check_not_in_doubt(remittance)
     remittance = _transition(
         remittance=remittance, to_status=RemittanceStatus.CANCELLED, reason=require_text(reason), actor=actor
     )

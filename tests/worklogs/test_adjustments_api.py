@@ -120,9 +120,17 @@ def test_reposting_an_adjustments_external_id_with_other_fields_is_409_and_write
     assert get_worklog(api, wl["id"])["amount"] == "-2.50"
 
 
-def test_a_reused_external_id_with_a_bad_amount_is_400_not_409(api):
+def test_a_reused_external_id_with_a_bad_amount_is_409_not_400(api):
+    """Issue 12: a reused externalId is a conflict whatever the validity of the other fields."""
     wl = new_worklog(api)
     post_adjustment(api, wl["id"], "-2.50", reason="late delivery", externalId="fin-79")
     response = post_adjustment(api, wl["id"], "0.00", reason="late delivery", externalId="fin-79")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "external_id_reused"
+
+
+def test_a_new_external_id_with_a_bad_amount_is_400(api):
+    wl = new_worklog(api)
+    response = post_adjustment(api, wl["id"], "0.00", reason="late delivery", externalId="fin-80")
     assert response.status_code == 400, response.content
     assert "amount" in response.json()

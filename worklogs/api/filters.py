@@ -1,11 +1,12 @@
 from django_filters import rest_framework as filters
 
 from api.fields import IdFilter
+from api.filtersets import StrictFilterSet
 from worklogs.models import Segment, Worker, WorkLog, WorkLogRemittanceStatus
 from worklogs.selectors import worklogs_in_status
 
 
-class WorkerFilter(filters.FilterSet):
+class WorkerFilter(StrictFilterSet):
     externalId = filters.CharFilter(field_name="external_id")  # noqa: N815 - the API's own name
 
     class Meta:
@@ -13,7 +14,7 @@ class WorkerFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class WorkLogFilter(filters.FilterSet):
+class WorkLogFilter(StrictFilterSet):
     """The filters of `/list-all-worklogs` and `/api/worklogs/`."""
 
     remittanceStatus = filters.ChoiceFilter(  # noqa: N815
@@ -31,7 +32,7 @@ class WorkLogFilter(filters.FilterSet):
         return worklogs_in_status(queryset, remittance_status=value)
 
 
-class SegmentFilter(filters.FilterSet):
+class SegmentFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=Segment._meta.get_field("status").choices)
     worklogId = IdFilter("worklog_id")  # noqa: N815
 

@@ -5,28 +5,52 @@ underscoreizes (plain JSON in and out), and reads numbers exactly, as `Decimal`,
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filtersets import query_value
+from api.parsers import StrictJSONParser
 from api.permissions import IsFinanceStaff
 from core.errors import InvalidInput
+from core.strict_json import JSONRefused
 from worklogs.importer import KINDS, records_from_json, worklogs_import
 
+# An export holds years of history: far more than an API body, still bounded.
+IMPORT_MAX_BYTES = 64 * 1024 * 1024
 
-class ExactJSONParser(BaseParser):
-    """JSON with numbers as `Decimal`/`int` and keys untouched; anything but an array is refused."""
 
-    media_type = "application/json"
+class ExactJSONParser(StrictJSONParser):
+    """Strict UTF-8 JSON with numbers as `Decimal`/`int` and keys untouched; anything but an array is refused.
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read() if stream is not None else b""
+    A huge number or a string no database stores is left to the importer, which skips that record
+    and says why in the report (api/parsers.py refuses them in every other body).
+    """
+
+    def max_bytes(self) -> int:
+        return IMPORT_MAX_BYTES
+
+    def loads(self, raw: bytes):
         try:
-            return records_from_json(raw)
+            return records_from_json(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise JSONRefused("The body is not UTF-8.") from None
         except InvalidInput as exc:
-            raise ParseError(exc.message) from None
+            raise JSONRefused(exc.message) from None
+
+
+DRY_RUN_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def dry_run_of(request) -> bool:
+    """`?dryRun=` is a yes or a no: a typo must not turn a dry run into a real import."""
+    value = query_value(request.query_params, "dryRun")
+    if value is None:
+        return False
+    if value.strip().lower() not in DRY_RUN_VALUES:
+        raise ValidationError({"dryRun": ["Give true or false."]})
+    return DRY_RUN_VALUES[value.strip().lower()]
 
 
 _ID = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
@@ -113,6 +137,6 @@ class ImportView(APIView):
         ),
     )
     def post(self, request):
-        dry_run = request.query_params.get("dryRun", "").strip().lower() in {"1", "true", "yes"}
+        dry_run = dry_run_of(request)
         report = worklogs_import(records=request.data, dry_run=dry_run)
         return Response(report.as_dict())

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import MoneyDigits, MoneyInputField, OffsetDateTimeField
+from api.fields import DayField, MoneyDigits, MoneyInputField, OffsetDateTimeField, RelatedIdField
 from core.money import format_money
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus, remittance_status_of
 
@@ -113,7 +113,7 @@ def worklog_rows(rows) -> list[dict]:
 class SegmentSerializer(serializers.ModelSerializer):
     worklog_id = serializers.IntegerField(read_only=True)
     amount = serializers.DecimalField(source="earning_amount", read_only=True, **MONEY)
-    replaces_id = serializers.IntegerField(read_only=True)
+    replaces_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Segment
@@ -156,8 +156,8 @@ class TaskCreateSerializer(serializers.Serializer):
 
 
 class WorkLogCreateSerializer(serializers.Serializer):
-    worker_id = serializers.PrimaryKeyRelatedField(queryset=Worker.objects.all(), source="worker")
-    task_id = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), source="task")
+    worker_id = RelatedIdField(Worker.objects.all(), source="worker")
+    task_id = RelatedIdField(Task.objects.all(), source="task")
     hourly_rate = MoneyInputField()
 
 
@@ -173,13 +173,13 @@ class SegmentCreateSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    """A reason is checked by the service after the state, so a state conflict is always 409."""
+    """A reason: required, non-blank. The views check the object's state (409) before they validate a body."""
 
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField()
 
 
 class EffectiveDateSerializer(serializers.Serializer):
-    effective_date = serializers.DateField(required=False, allow_null=True, default=None)
+    effective_date = DayField(required=False, allow_null=True, default=None)
 
 
 class SegmentRemoveSerializer(ReasonSerializer, EffectiveDateSerializer):
@@ -196,6 +196,6 @@ class SegmentAdjustSerializer(ReasonSerializer, EffectiveDateSerializer):
 
 
 class AdjustmentCreateSerializer(ReasonSerializer, EffectiveDateSerializer):
-    worklog_id = serializers.PrimaryKeyRelatedField(queryset=WorkLog.objects.all(), source="worklog")
+    worklog_id = RelatedIdField(WorkLog.objects.all(), source="worklog")
     amount = MoneyInputField()
     external_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=200)

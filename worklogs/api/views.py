@@ -6,11 +6,13 @@ from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from api.fields import ID_IN_PATH
 from api.idempotency import idempotent
-from api.openapi import IDEMPOTENCY_HEADER
+from api.openapi import IDEMPOTENCY_HEADER, conflict
 from api.permissions import IsFinanceStaff
 from worklogs import selectors, services
 from worklogs.api.exports import WorkLogCSVExportMixin
@@ -46,6 +48,9 @@ else:
     _WorkLogViewSet = object
 
 
+ILLEGAL_SEGMENT_TRANSITION = conflict("The segment's status does not allow this action (checked before the body).")
+
+
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -53,6 +58,7 @@ def _valid(serializer_class, request) -> dict:
 
 
 class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = WorkerSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = WorkerFilter
@@ -67,6 +73,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
 
 
 class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = TaskSerializer
     permission_classes = [IsFinanceStaff]
 
@@ -103,6 +110,7 @@ class WorkLogViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = WorkLogSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = WorkLogFilter
@@ -111,7 +119,10 @@ class WorkLogViewSet(
     def get_queryset(self):
         return selectors.worklog_list(viewer_worker=viewer_scope(self.request))
 
-    @extend_schema(request=WorkLogCreateSerializer, responses={201: WorkLogSerializer})
+    @extend_schema(
+        request=WorkLogCreateSerializer,
+        responses={201: WorkLogSerializer, 409: conflict("The worker already has a worklog for this task.")},
+    )
     def create(self, request, *args, **kwargs):
         worklog = services.worklog_create(**_valid(WorkLogCreateSerializer, request))
         return Response(WorkLogSerializer(worklog).data, status=status.HTTP_201_CREATED)
@@ -130,7 +141,11 @@ class WorkLogViewSet(
     @extend_schema(
         methods=["POST"],
         request=SegmentCreateSerializer,
-        responses={201: SegmentSerializer, 200: SegmentSerializer},
+        responses={
+            201: SegmentSerializer,
+            200: SegmentSerializer,
+            409: conflict("Overlaps a live segment of the worker, or reuses an externalId with other fields."),
+        },
         parameters=[IDEMPOTENCY_HEADER],
         description="Record time. Re-posting an externalId with the same fields answers 200 with the segment.",
     )
@@ -153,6 +168,7 @@ class WorkLogViewSet(
 
 
 class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = SegmentSerializer
     permission_classes = [IsFinanceOrWorkerReading]
     filterset_class = SegmentFilter
@@ -169,25 +185,33 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
         services.segment_check_action(segment=segment, action=action)
         return segment, _valid(serializer_class, request)
 
-    @extend_schema(request=ReasonSerializer, responses={200: SegmentSerializer})
+    @extend_schema(request=ReasonSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def dispute(self, request, pk=None):
         segment, data = self._acting_on("dispute", ReasonSerializer, request)
         return self._answer(services.segment_dispute(segment=segment, **data))
 
-    @extend_schema(request=SegmentResolveSerializer, responses={200: SegmentSerializer})
+    @extend_schema(
+        request=SegmentResolveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION}
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def resolve(self, request, pk=None):
         segment, data = self._acting_on("resolve", SegmentResolveSerializer, request)
         return self._answer(services.segment_resolve(segment=segment, **data))
 
-    @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer})
+    @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def remove(self, request, pk=None):
         segment, data = self._acting_on("remove", SegmentRemoveSerializer, request)
         return self._answer(services.segment_remove(segment=segment, **data))
 
-    @extend_schema(request=SegmentAdjustSerializer, responses={201: SegmentSerializer})
+    @extend_schema(
+        request=SegmentAdjustSerializer,
+        responses={
+            201: SegmentSerializer,
+            409: conflict("The segment's status does not allow it, or the new span overlaps a live segment."),
+        },
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def adjust(self, request, pk=None):
         segment, data = self._acting_on("adjust", SegmentAdjustSerializer, request)
@@ -197,6 +221,7 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
 class AdjustmentViewSet(
     mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = ID_IN_PATH
     serializer_class = AdjustmentSerializer
     permission_classes = [IsFinanceStaff]
 
@@ -205,15 +230,24 @@ class AdjustmentViewSet(
 
     @extend_schema(
         request=AdjustmentCreateSerializer,
-        responses={201: AdjustmentSerializer, 200: AdjustmentSerializer},
+        responses={
+            201: AdjustmentSerializer,
+            200: AdjustmentSerializer,
+            409: conflict("The externalId was recorded with other fields (whatever else the body holds)."),
+        },
         parameters=[IDEMPOTENCY_HEADER],
         description="Record a deduction (negative) or bonus. Re-posting an externalId with the same fields "
         "answers 200 with the existing adjustment; with other fields, 409.",
     )
     def create(self, request, *args, **kwargs):
         def record():
-            data = _valid(AdjustmentCreateSerializer, request)
-            adjustment, created = services.adjustment_record_once(created_by=request.user, **data)
+            serializer = AdjustmentCreateSerializer(data=request.data)
+            if not serializer.is_valid():
+                # A reused externalId is 409 whatever else is wrong with the body (API.md).
+                body = request.data if isinstance(request.data, dict) else {}
+                services.adjustment_check_external_id(external_id=body.get("external_id"))
+                raise ValidationError(serializer.errors)
+            adjustment, created = services.adjustment_record_once(created_by=request.user, **serializer.validated_data)
             code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
             return Response(AdjustmentSerializer(adjustment).data, status=code)
 

@@ -4,11 +4,12 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from core.errors import InvalidInput
+from core.instants import DATE_RANGE_MESSAGE, date_in_range, local_date
 from core.money import parse_money
+from core.strict_json import UNSTORABLE, JSONRefused, strict_json_loads
 
 KINDS = ("worker", "task", "worklog", "segment", "adjustment")
 SEGMENT_STATUSES = ("approved", "disputed", "cancelled")
@@ -23,25 +24,34 @@ class RecordError(Exception):
 # --- Reading --------------------------------------------------------------------------------
 
 
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number")
-
-
 def records_from_json(raw: str | bytes) -> list:
-    """Parse an export, numbers exactly (never through float). InvalidInput if not a JSON array."""
+    """Parse an export, numbers exactly (never through float). InvalidInput if not a JSON array.
+
+    Strict JSON (api/parsers.py: no NaN or Infinity, bounded nesting), except that a number too
+    large for any field is read as it is, and a string no database can store (a lone surrogate, a
+    NUL) is kept: both are reported on their own record, which the rest of the file does not depend on.
+    """
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_int=int, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = raw.decode(json.detect_encoding(raw)) if isinstance(raw, bytes) else raw
+        data = strict_json_loads(text, exact_numbers=True, allow_unstorable=True)
+    except (JSONRefused, UnicodeDecodeError) as exc:
         raise InvalidInput(f"Not valid JSON: {exc}") from None
     if not isinstance(data, list):
         raise InvalidInput("The export must be a JSON array of worklogs.")
     return data
 
 
+def _storable(text: str, name: str) -> str:
+    """A text every database can store: no lone surrogate, no NUL (what the API's parser refuses)."""
+    if UNSTORABLE.search(text):
+        raise RecordError(f"{name} holds a lone surrogate or a NUL character.")
+    return text
+
+
 def read_source_id(value, *, name: str, max_length: int) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
         raise RecordError(f"{name} is required (a string or an integer).")
-    text = str(value).strip()
+    text = _storable(str(value).strip(), name)
     if len(text) > max_length:
         raise RecordError(f"{name} is longer than {max_length} characters.")
     return text
@@ -56,6 +66,7 @@ def peek_id(record, name: str) -> str | None:
 def read_text(value, *, name: str, max_length: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RecordError(f"{name} is required (a string).")
+    _storable(value, name)
     if len(value.strip()) > max_length:
         raise RecordError(f"{name} is longer than {max_length} characters.")
     return value.strip()
@@ -93,11 +104,14 @@ def read_effective_date(value) -> date | None:
         except ValueError:
             parsed = None
     if isinstance(parsed, datetime):
-        if timezone.is_aware(parsed):
-            return timezone.localtime(parsed, timezone.get_default_timezone()).date()
-        return parsed.date()
+        try:
+            parsed = local_date(parsed) if parsed.tzinfo is not None else parsed.date()
+        except OverflowError:
+            parsed = date.min
     if parsed is None:
         raise RecordError(f"applied_at must be an ISO-8601 date or timestamp, got {value!r}.")
+    if not date_in_range(parsed):
+        raise RecordError(f"applied_at: {DATE_RANGE_MESSAGE} Got {value!r}.")
     return parsed
 
 

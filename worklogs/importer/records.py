@@ -101,7 +101,9 @@ class Importer:
     @staticmethod
     def _check_currency(worker: Worker, currency: str | None) -> None:
         if currency is not None and currency.upper() != worker.currency:
-            raise RecordError(f"user_id {worker.external_id} is paid in {worker.currency}, the record says {currency}.")
+            raise RecordError(
+                f"user_id {worker.external_id} is paid in {worker.currency}, the record says {currency!r}."
+            )
 
     def _worker(self, record: dict, user_id: str, currency: str | None) -> Worker:
         worker = Worker.objects.filter(external_id=user_id).first()
@@ -211,6 +213,8 @@ class Importer:
                 return False
             raise RecordError(f"adjustment_id {adjustment_id} was already imported with other fields.")
         reason = record.get("reason")
+        if isinstance(reason, str):
+            reason = read_text(reason, name="reason", max_length=10_000) if reason.strip() else reason
         services.adjustment_record(
             worklog=worklog,
             amount=amount,

@@ -3,7 +3,13 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+from core.strict_json import UNSTORABLE
 from worklogs.importer.reading import KINDS
+
+
+def _printable(text: str | None) -> str | None:
+    """A report is JSON in UTF-8: a lone surrogate or NUL from the file is shown as its escape."""
+    return None if text is None else UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass
@@ -24,7 +30,7 @@ class ImportReport:
     skipped: list[SkippedRecord] = field(default_factory=list)
 
     def skip(self, kind: str, source_id, reason: str) -> None:
-        self.skipped.append(SkippedRecord(kind=kind, id=source_id, reason=reason))
+        self.skipped.append(SkippedRecord(kind=kind, id=_printable(source_id), reason=_printable(reason) or ""))
 
     def as_dict(self) -> dict:
         return {

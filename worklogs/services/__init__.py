@@ -6,7 +6,7 @@ order (docs/ARCHITECTURE.md), so two services can never deadlock. Items are only
 round(total before), in creation order" hold.
 """
 
-from worklogs.services.adjustments import adjustment_record, adjustment_record_once
+from worklogs.services.adjustments import adjustment_check_external_id, adjustment_record, adjustment_record_once
 from worklogs.services.segments import (
     segment_adjust,
     segment_check_action,
@@ -18,6 +18,7 @@ from worklogs.services.segments import (
 from worklogs.services.workers import task_create, worker_create, worklog_create, worklog_rate_change
 
 __all__ = [
+    "adjustment_check_external_id",
     "adjustment_record",
     "adjustment_record_once",
     "segment_adjust",

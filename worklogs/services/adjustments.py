@@ -64,6 +64,36 @@ def adjustment_record(
     return adjustment
 
 
+def _reused(external_id: str) -> Conflict:
+    return Conflict(
+        f"externalId {external_id!r} was already recorded as another adjustment.", code="external_id_reused"
+    )
+
+
+def adjustment_check_external_id(*, external_id: object) -> None:
+    """For a request that cannot be valid: if its `external_id` was recorded, answer 409, not 400.
+
+    A recorded adjustment was valid, so a request that is not has other fields: a reuse (API.md:
+    "a state conflict is 409 whatever the length of a reason").
+    """
+    if isinstance(external_id, str) and external_id and Adjustment.objects.filter(external_id=external_id).exists():
+        raise _reused(external_id)
+
+
+def _same_or_conflict(
+    existing: Adjustment, *, worklog: WorkLog, amount: Decimal, reason: object, effective_date: date | None
+) -> Adjustment:
+    stripped = str(reason).strip() if reason is not None else ""
+    if (existing.worklog_id, existing.amount, existing.reason, existing.effective_date) != (
+        worklog.pk,
+        amount,
+        stripped,
+        effective_date,
+    ):
+        raise _reused(existing.external_id or "")
+    return existing
+
+
 @transaction.atomic
 def adjustment_record_once(
     *,
@@ -75,7 +105,8 @@ def adjustment_record_once(
     external_id: str | None = None,
 ) -> tuple[Adjustment, bool]:
     """`adjustment_record`, where re-sending an `external_id` with the same fields returns the
-    existing adjustment (created False) and with other fields is a conflict. Returns (adjustment, created).
+    existing adjustment (created False) and with other fields is a conflict, whatever their validity
+    (the reuse is checked first). Returns (adjustment, created).
 
     An external id is unique across all worklogs, so two requests carrying it for different workers
     do not queue on one lock: the loser meets the unique index, and is answered as a repeat.
@@ -83,25 +114,16 @@ def adjustment_record_once(
     fields = _AdjustmentFields(worklog=worklog, amount=amount, reason=reason, effective_date=effective_date)
     if not external_id:
         return adjustment_record(created_by=created_by, **fields), True
-    stripped = _validated(amount=amount, reason=reason)
     lock_worker(worklog.worker_id)  # two requests for one worker queue here
     existing = Adjustment.objects.filter(external_id=external_id).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                return adjustment_record(created_by=created_by, external_id=external_id, **fields), True
-        except IntegrityError:
-            existing = Adjustment.objects.filter(external_id=external_id).first()
-            if existing is None:
-                raise
-    same = (existing.worklog_id, existing.amount, existing.reason, existing.effective_date) == (
-        worklog.pk,
-        amount,
-        stripped,
-        effective_date,
-    )
-    if not same:
-        raise Conflict(
-            f"externalId {external_id!r} was already recorded as another adjustment.", code="external_id_reused"
-        )
-    return existing, False
+    if existing is not None:
+        return _same_or_conflict(existing, **fields), False
+    _validated(amount=amount, reason=reason)
+    try:
+        with transaction.atomic():
+            return adjustment_record(created_by=created_by, external_id=external_id, **fields), True
+    except IntegrityError:
+        existing = Adjustment.objects.filter(external_id=external_id).first()
+        if existing is None:
+            raise
+    return _same_or_conflict(existing, **fields), False

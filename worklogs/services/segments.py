@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, require_text
+from core.instants import EARLIEST_INSTANT, as_instant, local_date
 from core.money import segment_units
 from worklogs.locks import lock_segment, lock_worker, lock_worklog
 from worklogs.models import LIVE_SEGMENT_STATUSES, Item, ItemKind, Segment, SegmentStatus, WorkLog
@@ -24,11 +25,22 @@ class _EarningAmount(TypedDict):
     earning_amount: Decimal | None
 
 
-def _validate_span(started_at: datetime, ended_at: datetime) -> int:
+def _instants(started_at: datetime, ended_at: datetime) -> tuple[datetime, datetime]:
+    """Both timestamps as UTC instants (core/instants.py: no wall-clock arithmetic, in any zone)."""
     if timezone.is_naive(started_at) or timezone.is_naive(ended_at):
         raise InvalidInput("Timestamps need a UTC offset, e.g. 2026-10-01T09:00:00Z.")
+    try:
+        return as_instant(started_at), as_instant(ended_at)
+    except OverflowError:
+        raise InvalidInput(f"Timestamps must be on or after {EARLIEST_INSTANT.isoformat()}.") from None
+
+
+def _validate_span(started_at: datetime, ended_at: datetime) -> int:
+    """The span's length in seconds; both ends are UTC instants (`_instants`)."""
     if started_at.microsecond or ended_at.microsecond:
         raise InvalidInput("Timestamps are whole seconds; drop the fraction of a second.")
+    if started_at < EARLIEST_INSTANT:
+        raise InvalidInput(f"startedAt must be on or after {EARLIEST_INSTANT.isoformat()}.", field="started_at")
     if ended_at <= started_at:
         raise InvalidInput("endedAt must be after startedAt.", field="ended_at")
     seconds = int((ended_at - started_at).total_seconds())
@@ -58,7 +70,7 @@ def _check_no_overlap(*, worker_id: int, started_at: datetime, ended_at: datetim
 
 
 def _work_date(started_at: datetime) -> date:
-    return timezone.localtime(started_at, timezone.get_default_timezone()).date()
+    return local_date(started_at)
 
 
 def _segment_create(
@@ -108,8 +120,10 @@ def segment_record(
     """Record time on a worklog at its current rate. Returns (segment, created).
 
     Re-posting an `external_id` with the same times and note returns the existing segment
-    (created False); with different fields it is a conflict.
+    (created False); with different fields it is a conflict. Times are compared as instants, so a
+    re-post in a repeated (fall-back) hour is the same segment.
     """
+    started_at, ended_at = _instants(started_at, ended_at)
     seconds = _validate_span(started_at, ended_at)
     lock_worker(worklog.worker_id)
     worklog = lock_worklog(worklog.pk)
@@ -233,6 +247,7 @@ def segment_adjust(
     worklog, original = _lock_segment_family(segment)
     _require_status(original, "adjust")
     reason = require_text(reason)
+    started_at, ended_at = _instants(started_at, ended_at)
     seconds = _validate_span(started_at, ended_at)
     _check_no_overlap(worker_id=original.worker_id, started_at=started_at, ended_at=ended_at, ignore=original.pk)
     original.status = SegmentStatus.SUPERSEDED
