@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
@@ -46,3 +48,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
         user._is_finance = auth_token.user_in_finance  # read by api.permissions
         user._is_integration = auth_token.user_in_integration
         return (user, auth_token)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The schema's `tokenAuth`: `Authorization: Token <key>` (knox's own extension names it otherwise)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

@@ -184,6 +184,9 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # A run's status as the API shows it (settlements.api.serializers): the model's statuses and
+    # STALLED. Named here, or its name collides with the remittances' `status` (a deploy-check warning).
+    "ENUM_NAME_OVERRIDES": {"SettlementRunStatusEnum": ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "STALLED"]},
 }
 
 # --- Domain ---------------------------------------------------------------------------------

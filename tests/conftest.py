@@ -6,6 +6,7 @@ never asked for the database skip it (no query, no cost).
 """
 
 import pytest
+from django.core.cache import cache
 
 from settlements.selectors.audit import audit_all
 from worklogs.models import Worker
@@ -14,6 +15,13 @@ from worklogs.models import Worker
 # selectors costs three queries a worker, so a test that made a crowd (a benchmark) skips that part.
 SELECTOR_CHECK_MAX_WORKERS = 50
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Request budgets (api.throttling) count in the cache: each test starts with none spent, as
+    the test database starts empty, so no test is throttled by what earlier tests sent."""
+    cache.clear()
 
 
 def _uses_database(request) -> bool:
