@@ -3,6 +3,8 @@
 import io
 
 import django_otp
+import qrcode
+import qrcode.image.svg
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -13,7 +15,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_otp.qr import write_qrcode_image
 
 from backoffice.second_factor.devices import device_confirm, has_second_factor, pending_device, recovery_codes_renew
 
@@ -34,14 +35,17 @@ def _next_url(request) -> str:
 
 
 def _qr_svg(data: str) -> str:
+    """The QR code as inline SVG: one path (namespaced rects do not draw inside HTML), drawn here."""
     out = io.BytesIO()
-    write_qrcode_image(data, out)
+    qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage).save(out)
     svg = out.getvalue().decode()
-    return svg[svg.index("<svg") :]  # inline: without the XML declaration
+    return svg[svg.index("<svg") :]  # without the XML declaration
 
 
 def _context(request, **extra) -> dict:
-    return {**admin.site.each_context(request), "next": _next_url(request), **extra}
+    # No app list in the sidebar: none of it opens before the second factor is set up.
+    context = {**admin.site.each_context(request), "is_nav_sidebar_enabled": False}
+    return {**context, "next": _next_url(request), **extra}
 
 
 @never_cache
