@@ -72,7 +72,7 @@ def redis_url(tmp_path):
             pytest.fail(message + " (REQUIRE_REDIS=1)")
         pytest.skip(message)
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - a fixed argv
+    process = subprocess.Popen(
         [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", tmp_path],
         stdout=subprocess.DEVNULL,
     )

@@ -36,7 +36,7 @@ def test_the_token_table_holds_no_usable_token(finance_user):
     assert with_token(key).get("/api/workers/").status_code == 200
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {AuthToken._meta.db_table}")  # noqa: S608 - our own table name
+        cursor.execute(f"SELECT * FROM {AuthToken._meta.db_table}")
         rows = cursor.fetchall()
     assert len(rows) == 1
     stored = [str(value) for value in rows[0]]
