@@ -39,5 +39,6 @@ class SecondFactorLoginForm(AdminAuthenticationForm):
                 sender=type(self), credentials={"username": user.get_username()}, request=self.request
             )
             raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
-        user.otp_device = device  # django_otp marks the session verified when the login completes
+        # django_otp marks the session verified when the login completes (its user_logged_in receiver).
+        user.otp_device = device  # type: ignore[attr-defined]
         return cleaned
