@@ -18,6 +18,7 @@ class AdminSecondFactorMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._paths: tuple[str, frozenset[str]] | None = None  # resolved on first use (URLconf loaded)
 
     def __call__(self, request):
         if settings.ADMIN_REQUIRE_2FA and self._must_verify(request):
@@ -29,12 +30,12 @@ class AdminSecondFactorMiddleware:
             return redirect(f"{reverse('second-factor-setup')}?{query}")
         return self.get_response(request)
 
-    @staticmethod
-    def _must_verify(request) -> bool:
-        admin_root = reverse("admin:index")
-        if not request.path.startswith(admin_root):
-            return False
-        if request.path in {reverse("admin:login"), reverse("admin:logout"), reverse("second-factor-setup")}:
+    def _must_verify(self, request) -> bool:
+        if self._paths is None:
+            open_pages = frozenset(reverse(name) for name in ("admin:login", "admin:logout", "second-factor-setup"))
+            self._paths = (reverse("admin:index"), open_pages)
+        admin_root, open_pages = self._paths
+        if not request.path.startswith(admin_root) or request.path in open_pages:
             return False
         user = request.user
         return user.is_authenticated and user.is_staff and not user.is_verified() and is_finance(user)
