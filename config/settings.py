@@ -21,7 +21,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 # No key in the repository: with debug on and none given, a random one for this process (sessions do
-# not outlive it; `make run` keeps a generated one in .local/secrets.env so they do).
+# not outlive it; `make run` keeps a generated one in .local/secrets/ so they do).
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") if DEBUG else env_required("DJANGO_SECRET_KEY", "when DJANGO_DEBUG is off")
 SECRET_KEY = SECRET_KEY or secrets.token_urlsafe(50)
 
