@@ -1,35 +1,62 @@
-"""Token authentication that also answers "is this finance staff?" in the same query.
+"""API tokens (django-rest-knox): `Authorization: Token <key>`, the key stored only as a digest.
 
-Every API request asks both (DRF's token lookup, then `api.permissions.is_finance`); one query
-instead of two is a measurable share of a list page (docs/PERFORMANCE.md).
+One query per request finds the token by its digest (SHA-512 of the key: the table holds no usable
+key), skips it when expired, and answers in the same query whether its user is finance staff and
+whether it is an integration. Every API request asks both (`api.permissions.is_finance`, the
+throttle's budget); one query instead of three is a measurable share of a list page
+(docs/PERFORMANCE.md). An expired token is refused like an unknown one (401); expired rows are
+deleted when their user next gets a token (`api.tokens.token_issue`).
 """
 
-from typing import TYPE_CHECKING, cast
+import binascii
 
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from rest_framework import exceptions
 
-from api.permissions import FINANCE_GROUP
-
-if TYPE_CHECKING:
-    from rest_framework.authtoken.models import Token
+from api.permissions import FINANCE_GROUP, INTEGRATION_GROUP
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate_credentials(self, key):
-        in_finance = Group.objects.filter(name=FINANCE_GROUP, user=OuterRef("user_id"))
-        token = (
-            cast("type[Token]", self.get_model())  # DRF's Token: this class sets no other `model`
-            .objects.select_related("user")
-            .annotate(user_in_finance=Exists(in_finance))
-            .filter(key=key)
+class TokenAuthentication(KnoxTokenAuthentication):
+    def authenticate_credentials(self, token: bytes):
+        invalid = exceptions.AuthenticationFailed(_("Invalid token."))
+        try:
+            digest = hash_token(token.decode("utf-8"))
+        except (UnicodeDecodeError, TypeError, binascii.Error):
+            raise invalid from None
+        auth_token = (
+            AuthToken.objects.select_related("user")
+            .annotate(
+                user_in_finance=Exists(Group.objects.filter(name=FINANCE_GROUP, user=OuterRef("user_id"))),
+                user_in_integration=Exists(Group.objects.filter(name=INTEGRATION_GROUP, user=OuterRef("user_id"))),
+            )
+            .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()), digest=digest)
             .first()
         )
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        if not token.user.is_active:
+        if auth_token is None:
+            raise invalid
+        user = auth_token.user
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token.user._is_finance = token.user_in_finance  # read by api.permissions.is_finance
-        return (token.user, token)
+        user._is_finance = auth_token.user_in_finance  # read by api.permissions
+        user._is_integration = auth_token.user_in_integration
+        return (user, auth_token)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The schema's `tokenAuth`: `Authorization: Token <key>` (knox's own extension names it otherwise)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )

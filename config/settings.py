@@ -1,33 +1,32 @@
-"""Settings for WorkLog Settlement, read from the environment (see README "Configuration")."""
+"""Settings for WorkLog Settlement, read from the environment (see README "Configuration").
+
+With debug off the settings fail closed: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL are
+required (ImproperlyConfigured at import, naming the variable), and every other setting has a default
+that passes `manage.py check --deploy --fail-level WARNING` (`make deploy-check`).
+"""
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import env_bool, env_list, env_required, env_str
+from config.security import *  # noqa: F403 - transport, lockout, throttles, tokens, 2FA (README "Security")
+from config.security import THROTTLE_RATES, TRUSTED_PROXY_COUNT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
-
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+# No key in the repository: with debug on and none given, a random one for this process (sessions do
+# not outlive it; `make run` keeps a generated one in .local/secrets/ so they do).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") if DEBUG else env_required("DJANGO_SECRET_KEY", "when DJANGO_DEBUG is off")
+SECRET_KEY = SECRET_KEY or secrets.token_urlsafe(50)
 
+if not DEBUG:
+    env_required("DJANGO_ALLOWED_HOSTS", "when DJANGO_DEBUG is off")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -39,7 +38,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "django_extensions",
     "drf_spectacular",
@@ -62,8 +65,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "backoffice.second_factor.middleware.AdminSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,14 +92,16 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# Default: an SQLite file in the project. SQLite is tuned for concurrent use under a threaded
-# gunicorn: WAL lets readers run beside the writer, IMMEDIATE transactions take the write lock at
-# BEGIN (so two writers queue instead of failing on lock upgrade), and a busy timeout makes a
-# queued writer wait rather than answer "database is locked".
+# With debug off DATABASE_URL is required: a production server never falls back to a file nobody
+# backs up. With debug on the default is an SQLite file in the project, tuned for concurrent use
+# under a threaded gunicorn: WAL lets readers run beside the writer, IMMEDIATE transactions take
+# the write lock at BEGIN (so two writers queue instead of failing on lock upgrade), and a busy
+# timeout makes a queued writer wait rather than answer "database is locked".
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
+        (env_str("DATABASE_URL") if DEBUG else env_required("DATABASE_URL", "when DJANGO_DEBUG is off"))
+        or f"sqlite:///{SQLITE_PATH}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
@@ -150,6 +159,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per user (integrations on their own budget); the token endpoint adds a per-address login budget.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -169,12 +182,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
-    # One name per set of statuses: a worklog's remittanceStatus is not a remittance's status.
+    # One name per set of statuses: a worklog's remittanceStatus is not a remittance's status; a run's
+    # status as the API shows it is the model's statuses and STALLED (settlements.api.serializers).
     "ENUM_NAME_OVERRIDES": {
         "WorkLogRemittanceStatusEnum": "worklogs.models.WorkLogRemittanceStatus",
         "RemittanceStatusEnum": "settlements.models.RemittanceStatus",
         "SegmentStatusEnum": "worklogs.models.SegmentStatus",
-        "SettlementRunStatusEnum": "settlements.models.RunStatus",
+        "SettlementRunStatusEnum": ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "STALLED"],
     },
 }
 
@@ -213,10 +227,9 @@ PAYOUT_GATEWAY = os.environ.get("PAYOUT_GATEWAY", "manual").strip()
 if PAYOUT_GATEWAY not in PAYOUT_GATEWAYS and "." not in PAYOUT_GATEWAY:
     raise ImproperlyConfigured("PAYOUT_GATEWAY must be 'manual', 'simulated' or a dotted path to a gateway class.")
 # Shared secrets of the signed webhook, comma-separated; every one is accepted (rotation) and the
-# first one signs what the simulated provider sends. Without any, every webhook call is refused.
+# first one signs what the simulated provider sends. Without any, every webhook call is refused
+# (401), in debug too: no secret is written in the repository (`make run` and Docker generate one).
 PAYOUT_WEBHOOK_SECRETS = env_list("PAYOUT_WEBHOOK_SECRETS", "")
-if not PAYOUT_WEBHOOK_SECRETS and DEBUG:
-    PAYOUT_WEBHOOK_SECRETS = ["dev-only-payout-webhook-secret"]
 PAYOUT_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("PAYOUT_WEBHOOK_TOLERANCE_SECONDS", "300"))
 # The simulated provider: share of payouts it reports failed (a decimal string from 0 to 1), the
 # seed that makes each payout's outcome a function of its idempotency key, an optional base URL

@@ -1,14 +1,24 @@
-"""Every URL of the project: the admin, the token endpoint, each app's API, the schema and docs."""
+"""Every URL of the project: the admin and its second factor, the token endpoints, each app's API, schema and docs."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.token_views import obtain_auth_token
+from api.auth_views import LogoutView, ObtainTokenView, RevokeUserTokensView
+from backoffice.second_factor import views as second_factor
 
 urlpatterns = [
+    # Before admin/: the admin's own catch-all would answer these paths with a 404.
+    path("admin/second-factor/", second_factor.setup, name="second-factor-setup"),
+    path(
+        "admin/second-factor/recovery-codes/",
+        second_factor.renew_recovery_codes,
+        name="second-factor-recovery-codes",
+    ),
     path("admin/", admin.site.urls),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/auth/logout/", LogoutView.as_view(), name="api-logout"),
+    path("api/users/<int:pk>/revoke-tokens/", RevokeUserTokensView.as_view(), name="api-user-revoke-tokens"),
     path("", include("worklogs.api.urls")),
     path("", include("settlements.api.urls")),
     path("api/", include("config.api_router")),

@@ -9,6 +9,7 @@ modules are rewritten like those of the tests.
 """
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from settlements.selectors.audit import audit_all
@@ -27,6 +28,13 @@ pytest.register_assert_rewrite(
 # selectors costs three queries a worker, so a test that made a crowd (a benchmark) skips that part.
 SELECTOR_CHECK_MAX_WORKERS = 50
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Request budgets (api.throttling) count in the cache: each test starts with none spent, as
+    the test database starts empty, so no test is throttled by what earlier tests sent."""
+    cache.clear()
 
 
 def _uses_database(request) -> bool:

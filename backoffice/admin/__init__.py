@@ -4,6 +4,28 @@ Every write calls the same service as the API, so the admin can never pay twice 
 money rows are read-only and undeletable here.
 """
 
-from backoffice.admin import adjustments, audit, ledger, payouts, remittances, runs, segments, workers, worklogs
+from backoffice.admin import (
+    accounts,
+    adjustments,
+    audit,
+    ledger,
+    payouts,
+    remittances,
+    runs,
+    segments,
+    workers,
+    worklogs,
+)
 
-__all__ = ["adjustments", "audit", "ledger", "payouts", "remittances", "runs", "segments", "workers", "worklogs"]
+__all__ = [
+    "accounts",
+    "adjustments",
+    "audit",
+    "ledger",
+    "payouts",
+    "remittances",
+    "runs",
+    "segments",
+    "workers",
+    "worklogs",
+]

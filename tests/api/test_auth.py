@@ -25,7 +25,7 @@ def test_token_is_issued_for_valid_credentials(anon_client, finance_user):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert len(token) == 40
+    assert len(token) == 64  # django-rest-knox: 32 random bytes in hex
     anon_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert anon_client.get("/api/workers/").status_code == 200
 

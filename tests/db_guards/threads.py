@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import token_issue
 from settlements.models import LIVE_REMITTANCE_STATUSES, Claim
 
 # `postgres`: SQLite serialises all writers, so there is no concurrency to prove there (tests/conftest.py
@@ -47,7 +47,7 @@ def in_threads(*functions: Callable[[], object]) -> list[tuple[str, object]]:
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
     return client
 
 

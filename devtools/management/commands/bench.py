@@ -18,8 +18,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from api.tokens import token_issue
 from devtools.bench import datagen, httpload, measure, report, wrk
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
@@ -126,7 +126,7 @@ class Command(BaseCommand):
     def fixtures(self, plan):
         user, _ = User.objects.get_or_create(username="bench-finance", defaults={"is_staff": True})
         user.groups.add(Group.objects.get_or_create(name="finance")[0])
-        token, _ = Token.objects.get_or_create(user=user)
+        _, token = token_issue(user=user)
         task = worklog_services.task_create(title="bench ingestion")
         ingest = []
         for i in range(8):
@@ -135,7 +135,7 @@ class Command(BaseCommand):
         # Existing workers spread over the whole id range: their locks meet the run's chunks.
         step = max(1, plan.workers // 8)
         recorder = list(WorkLog.objects.filter(worker_id__in=range(1, plan.workers + 1, step)).order_by("pk")[::20])
-        return token.key, ingest, recorder
+        return token, ingest, recorder
 
     def settlement(self, plan, results, options, recorder_worklogs) -> None:
         sample = list(range(1, plan.workers + 1, max(1, round(1 / options["naive_share"]))))

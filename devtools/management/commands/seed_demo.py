@@ -1,7 +1,13 @@
 """`manage.py seed_demo`: the demo finance login, and demo data on an empty database (`make run`).
 
 Idempotent. Every run ensures the finance user (a superuser in the `finance` group, so the admin
-and the whole API are open to it) and prints its credentials and API token. Demo data is built
+and the whole API are open to it) and prints its credentials and a new API token. No password is
+written in the repository: `DEMO_FINANCE_PASSWORD` / `DEMO_WORKER_PASSWORD` set them (`make run`
+generates both once into .local/secrets.env), otherwise a random one is made when the user is
+created and printed then, and an existing user's password is left alone. With debug off the
+command refuses to run without `--force`: it makes a superuser, never wanted on a real database.
+
+Demo data is built
 only when there are no workers yet, entirely through the services (as the API would), in one
 transaction, with every date relative to today so that no segment ends in the future:
 
@@ -14,17 +20,19 @@ pending or released money).
 """
 
 import os
+import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from api.permissions import FINANCE_GROUP
+from api.tokens import token_issue
 from settlements.models import Remittance, SettlementRun
 from settlements.selectors import default_period_end, worker_balance
 from settlements.services import remittance_mark_failed, remittance_mark_paid, settlement_generate
@@ -41,9 +49,7 @@ from worklogs.services import (
 )
 
 FINANCE_USERNAME = "finance"
-DEFAULT_FINANCE_PASSWORD = "finance-demo"  # noqa: S105 - a demo login, printed on purpose
 WORKER_USERNAME = "worker1"
-WORKER_PASSWORD = "worker-demo"  # noqa: S105
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -55,10 +61,28 @@ def _record(worklog: WorkLog, day: date, start: tuple[int, int], end: tuple[int,
     return segment
 
 
+def _demo_password(variable: str, *, user_exists: bool) -> str | None:
+    """The password to set: the environment's, a new random one for a new user, else None (keep it)."""
+    given = os.environ.get(variable, "").strip()
+    if given:
+        return given
+    return None if user_exists else secrets.token_urlsafe(12)
+
+
 class Command(BaseCommand):
-    help = "Ensure the demo finance user (prints its token) and, on an empty database, demo data."
+    help = "Ensure the demo finance user (prints a new token) and, on an empty database, demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DJANGO_DEBUG off (it makes a superuser)."
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo makes a demo superuser: refused with DJANGO_DEBUG off. "
+                "Pass --force if this database really is a demo."
+            )
         finance = self._ensure_finance_user()
         if Worker.objects.exists():
             self.stdout.write("Workers already exist: demo data left as it is.")
@@ -68,21 +92,22 @@ class Command(BaseCommand):
         self._print_summary()
 
     def _ensure_finance_user(self) -> User:
-        password = os.environ.get("DEMO_FINANCE_PASSWORD") or DEFAULT_FINANCE_PASSWORD
-        user, _ = User.objects.get_or_create(username=FINANCE_USERNAME, defaults={"email": "finance@example.com"})
-        # A demo login: always left usable with the password printed below.
+        existing = User.objects.filter(username=FINANCE_USERNAME).first()
+        password = _demo_password("DEMO_FINANCE_PASSWORD", user_exists=existing is not None)
+        user = existing or User(username=FINANCE_USERNAME, email="finance@example.com")
         user.is_active = user.is_staff = user.is_superuser = True
-        if not user.check_password(password):
+        if password is not None and not user.check_password(password):
             user.set_password(password)
         user.save()
         user.groups.add(Group.objects.get_or_create(name=FINANCE_GROUP)[0])
-        token, _ = Token.objects.get_or_create(user=user)
+        _, token = token_issue(user=user)
+        shown = password if password is not None else "(unchanged: set DEMO_FINANCE_PASSWORD to reset it)"
         self.stdout.write(
             f"Finance user (superuser, group {FINANCE_GROUP!r}; admin at /admin/):\n"
             f"  username: {FINANCE_USERNAME}\n"
-            f"  password: {password}\n"
-            f"  API token: {token.key}\n"
-            f'  e.g. curl -H "Authorization: Token {token.key}" '
+            f"  password: {shown}\n"
+            f"  API token: {token}\n"
+            f'  e.g. curl -H "Authorization: Token {token}" '
             f'"http://localhost:8000/list-all-worklogs?remittanceStatus=REMITTED"'
         )
         return user
@@ -101,10 +126,13 @@ class Command(BaseCommand):
             return m2 + timedelta(days=n - 1)
 
         worker_user = User.objects.filter(username=WORKER_USERNAME).first()
+        password = _demo_password("DEMO_WORKER_PASSWORD", user_exists=worker_user is not None)
         if worker_user is None:
-            worker_user = User.objects.create_user(
-                username=WORKER_USERNAME, email="alice@example.com", password=WORKER_PASSWORD
-            )
+            worker_user = User.objects.create_user(username=WORKER_USERNAME, email="alice@example.com")
+        if password is not None:
+            worker_user.set_password(password)
+            worker_user.save(update_fields=["password"])
+            self.stdout.write(f"Worker user {WORKER_USERNAME}: password {password}")
         alice = worker_create(name="Alice Martin", email="alice@example.com", user=worker_user)
         bob = worker_create(name="Bob Okafor", email="bob@example.com")
         chloe = worker_create(name="Chloé Dubois", email="chloe@example.com", currency="EUR")
@@ -159,10 +187,7 @@ class Command(BaseCommand):
     def _print_summary(self) -> None:
         worker_user = User.objects.filter(username=WORKER_USERNAME, worker__isnull=False).first()
         if worker_user is not None:
-            self.stdout.write(
-                f"Worker user (sees only {worker_user.worker.name}): "
-                f"username {WORKER_USERNAME}, password {WORKER_PASSWORD}"
-            )
+            self.stdout.write(f"Worker user (sees only {worker_user.worker.name}): username {WORKER_USERNAME}")
         worklogs = WorkLog.objects.all()
         remitted = worklogs_in_status(worklogs, remittance_status="REMITTED").count()
         by_status = dict(Remittance.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))

@@ -1,0 +1,92 @@
+"""In a real browser: a finance user enrols an authenticator app at first login, then logs in with a code.
+
+Playwright drives Debian's Chromium (`/usr/bin/chromium`), as tests/test_browser.py does; the code
+is computed from the secret the page shows, exactly as the phone would. Screenshots land in
+`test-artifacts/`. Without Chromium the test is skipped, unless REQUIRE_BROWSER=1 (CI).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.backoffice.second_factor_helpers import code_from_secret
+from tests.support.factories import FinanceUserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser test"
+        pytest.fail(message + " (REQUIRE_BROWSER=1)") if REQUIRED else pytest.skip(message)
+    from playwright import sync_api
+
+    # Playwright's sync API keeps an event loop on this thread; the test's ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def log_in(page, base: str, username: str, code: str = "") -> None:
+    page.goto(f"{base}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pass-1234")
+    if code:
+        page.fill("#id_otp_token", code)
+    page.click("input[type=submit]")
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # the finance group's permissions come from a data migration
+def test_finance_enrols_a_totp_app_then_logs_in_with_its_code(live_server, browser_page, settings):
+    settings.ADMIN_REQUIRE_2FA = True
+    page = browser_page
+    user = FinanceUserFactory(username="fiona")
+
+    # First login: the password is right, but no admin page opens before a device is enrolled.
+    log_in(page, live_server.url, "fiona")
+    page.wait_for_selector("#second-factor-secret")
+    assert page.url.startswith(f"{live_server.url}/admin/second-factor/")
+    assert page.locator("#second-factor-qr svg").count() == 1
+    secret = page.inner_text("#second-factor-secret").strip()
+    page.screenshot(path=str(ARTIFACTS / "2fa-01-enrol.png"), full_page=True)
+
+    page.fill("#id_otp_token", code_from_secret(secret))
+    page.click("input[name=confirm]")
+    page.wait_for_selector("#recovery-codes")
+    codes = page.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    page.screenshot(path=str(ARTIFACTS / "2fa-02-recovery-codes.png"), full_page=True)
+    page.click("#second-factor-continue")
+    page.wait_for_selector("#site-name")
+    assert TOTPDevice.objects.get(user=user).confirmed
+
+    # Log out, then in again: without the code the door stays shut, with it the admin opens.
+    page.goto(f"{live_server.url}/admin/")
+    page.click("#logout-form button")
+    log_in(page, live_server.url, "fiona")
+    page.wait_for_selector(".errornote")
+    assert "Enter the code from your authenticator app" in page.inner_text("#content")
+
+    log_in(page, live_server.url, "fiona", code_from_secret(secret, steps_ahead=1))
+    page.wait_for_selector("#site-name")
+    assert page.url == f"{live_server.url}/admin/"
+    page.goto(f"{live_server.url}/admin/worklogs/worklog/")
+    page.wait_for_selector("#changelist")
+    page.screenshot(path=str(ARTIFACTS / "2fa-03-logged-in-with-code.png"), full_page=True)
