@@ -11,6 +11,7 @@ operation, the errors the API's plumbing gives it, read from the view itself:
   (a page past the last one);
 - 409 `Error` when the view declares a conflict (`conflict(...)` below) or takes an `Idempotency-Key`;
 - 413 and 415 `Error` when the body goes through `api.parsers` (too large; a charset other than UTF-8);
+- 414 (gunicorn's own HTML page) when the operation takes query parameters: a request line too long;
 - 429 `Error` when the view is throttled.
 
 A status the view documents itself keeps its description; the body shape is added when missing.
@@ -55,6 +56,7 @@ DESCRIPTIONS = {
     404: "No such object, or not yours (or a page past the last one).",
     409: "Conflicts with the current state; nothing written.",
     413: "The body is larger than the API accepts; nothing written.",
+    414: "The request line is longer than the HTTP server accepts (gunicorn's limit); nothing read.",
     415: "The body is not UTF-8 JSON; nothing written.",
     429: "Too many requests; retry later.",
 }
@@ -81,7 +83,9 @@ class ApiAutoSchema(AutoSchema):
             entry = responses.setdefault(str(status), {})
             if not entry.get("description"):
                 entry["description"] = DESCRIPTIONS[status]
-            if not entry.get("content"):
+            if not entry.get("content") and status == 414:  # answered by gunicorn, before Django
+                entry["content"] = {"text/html": {"schema": {"type": "string"}}}
+            elif not entry.get("content"):
                 body = bodies["ValidationError" if status == 400 else "Error"]
                 entry["content"] = {"application/json": {"schema": body}}
         self._csv_as_text(responses)
@@ -113,6 +117,8 @@ class ApiAutoSchema(AutoSchema):
         has_body = "requestBody" in operation
         if has_body or query:
             statuses.add(400)
+        if query:  # a query string can outgrow the HTTP server's request line
+            statuses.add(414)
         permissions = self.view.get_permissions()
         if permissions and not all(isinstance(p, AllowAny) for p in permissions):
             statuses.update((401, 403))
