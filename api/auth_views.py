@@ -1,9 +1,10 @@
-"""`POST /api/auth/token/`, `POST /api/auth/logout/` and `POST /api/users/{id}/revoke-tokens/`."""
+"""`POST /api/auth/token/` and `POST /api/auth/logout/`.
 
-from django.contrib.auth import authenticate, get_user_model
+`POST /api/users/{id}/revoke-tokens/` is finance's act, recorded in the audit trail: `audit.api.users`."""
+
+from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -12,9 +13,8 @@ from rest_framework.views import APIView
 from api.authentication import TokenAuthentication
 from api.login_lockout import LOCKED_OUT
 from api.parsers import CamelCaseStrictJSONParser
-from api.permissions import IsFinanceStaff
 from api.throttling import LoginRateThrottle
-from api.tokens import token_issue, token_revoke, tokens_revoke_for_user
+from api.tokens import token_issue, token_revoke
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -72,23 +72,3 @@ class LogoutView(APIView):
     def post(self, request):
         token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RevokeUserTokensView(APIView):
-    """Finance revokes every API token of a user (a lost laptop, a leaked script, someone who left)."""
-
-    permission_classes = [IsFinanceStaff]
-
-    @extend_schema(
-        operation_id="users_revoke_tokens",
-        request=None,
-        responses={
-            200: inline_serializer(
-                "RevokedTokens", {"user_id": serializers.IntegerField(), "revoked": serializers.IntegerField()}
-            )
-        },
-    )
-    def post(self, request, pk: int):
-        user = get_object_or_404(get_user_model(), pk=pk)
-        revoked = tokens_revoke_for_user(user=user, actor=request.user)
-        return Response({"user_id": user.pk, "revoked": revoked})

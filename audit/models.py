@@ -4,6 +4,41 @@ from django.conf import settings
 from django.db import models
 
 
+class ObjectType(models.TextChoices):
+    """What an event is about. Not the column's `choices`: a new kind needs no migration."""
+
+    WORKER = "worker"
+    WORKLOG = "worklog"
+    SEGMENT = "segment"
+    ADJUSTMENT = "adjustment"
+    REMITTANCE = "remittance"
+    SETTLEMENT_RUN = "settlement_run"
+    USER = "user"
+
+
+class Action(models.TextChoices):
+    """What happened, `<objectType>.<verb>` (docs/API.md lists what each one records)."""
+
+    WORKER_CREATED = "worker.created"
+    WORKER_UPDATED = "worker.updated"
+    WORKLOG_CREATED = "worklog.created"
+    WORKLOG_RATE_CHANGED = "worklog.rate_changed"
+    SEGMENT_RECORDED = "segment.recorded"
+    SEGMENT_DISPUTED = "segment.disputed"
+    SEGMENT_RESOLVED = "segment.resolved"
+    SEGMENT_REMOVED = "segment.removed"
+    SEGMENT_CORRECTED = "segment.corrected"
+    ADJUSTMENT_RECORDED = "adjustment.recorded"
+    REMITTANCE_MARKED_PROCESSING = "remittance.marked_processing"
+    REMITTANCE_MARKED_PAID = "remittance.marked_paid"
+    REMITTANCE_MARKED_FAILED = "remittance.marked_failed"
+    REMITTANCE_CANCELLED = "remittance.cancelled"
+    SETTLEMENT_RUN_CREATED = "settlement_run.created"
+    USER_GROUP_ADDED = "user.group_added"
+    USER_GROUP_REMOVED = "user.group_removed"
+    USER_TOKENS_REVOKED = "user.tokens_revoked"
+
+
 class AuditEvent(models.Model):
     """One change, by one actor (null for the system: a scheduled run, a provider's event).
 

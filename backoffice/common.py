@@ -4,6 +4,8 @@
   403 whoever asks, superusers included.
 - `service_form_page`: the one confirmation/form page through which every admin write goes. It
   calls a service, and turns a refused request (`DomainError`) into a message, never a traceback.
+- Every write made through a page or action is also written to the object's admin History
+  (`ModelAdmin.log_change` / `log_addition`); the audit trail (`audit`) is written by the services.
 """
 
 from collections.abc import Callable, Iterable
@@ -88,18 +90,21 @@ def service_form_page(
 
 
 def apply_to_each(
-    modeladmin: admin.ModelAdmin, request, queryset: QuerySet, call: Callable, *, done: str
+    modeladmin: admin.ModelAdmin, request, queryset: QuerySet, call: Callable, *, done: str, history: str
 ) -> tuple[int, int]:
-    """Call a service once per row (each in its own transaction), reporting refusals as messages."""
+    """Call a service once per row (each in its own transaction), reporting refusals as messages;
+    each row changed gets `history` in its admin History (LogEntry), under the request's user."""
     ok = refused = 0
     for obj in queryset.order_by("pk"):
         try:
-            call(obj)
+            changed = call(obj)
         except DomainError as exc:
             refused += 1
             modeladmin.message_user(request, domain_message(exc, f"{obj}: "), messages.ERROR)
         else:
             ok += 1
+            # The row as the service left it (its new status in the History's name of it).
+            modeladmin.log_change(request, changed if isinstance(changed, type(obj)) else obj, history)
     if ok:
         modeladmin.message_user(request, f"{ok} {done}.", messages.SUCCESS)
     return ok, refused

@@ -56,6 +56,11 @@ class Transition:
         service = services.remittance_cancel if self.slug == "cancel" else services.remittance_mark_failed
         return service(remittance=remittance, actor=actor, **data)
 
+    def history(self, data: dict) -> str:
+        """What the admin History says of it: the new status and the reason or reference given."""
+        detail = data.get("reason") or data.get("provider_reference")
+        return f"{self.to_status}: {detail}" if detail else self.to_status
+
 
 TRANSITIONS = {
     t.slug: t
@@ -101,6 +106,7 @@ def transition_page(modeladmin, request, queryset, *, transition: Transition, hi
             queryset,
             lambda r: transition.call(r, form.cleaned_data, request.user),
             done=transition.done,
+            history=transition.history(form.cleaned_data),
         )
         return on_done()
     remittances = list(queryset.select_related("worker").order_by("pk"))
@@ -181,9 +187,9 @@ def run_start_view(modeladmin, request):
             else:
                 count = run.remittances.count()
                 totals = ", ".join(f"{format_money(t)} {c}" for c, t in selectors.run_totals(run).items()) or "nothing"
-                modeladmin.message_user(
-                    request, f"Run #{run.pk} created {count} remittance(s): {totals}.", messages.SUCCESS
-                )
+                done = f"Run #{run.pk} created {count} remittance(s): {totals}."
+                modeladmin.log_addition(request, run, f"Started for period end {period_end}. {done}")
+                modeladmin.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:settlements_settlementrun_change", args=[run.pk]))
         table = preview_table(selectors.settlement_preview(period_end=period_end))
         submit, submit_name = "Start the run", "apply"

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.auth_views import LogoutView, ObtainTokenView, RevokeUserTokensView
+from api.auth_views import LogoutView, ObtainTokenView
+from audit.api.users import RevokeUserTokensView
 from backoffice.second_factor import views as second_factor
 
 urlpatterns = [

@@ -60,12 +60,13 @@ class AdjustmentAdmin(ImmutableAdmin):
                 form_error_from(form, exc)
             else:
                 worklog = adjustment.worklog
-                self.message_user(
-                    request,
+                done = (
                     f"Recorded adjustment #{adjustment.pk} of {money(adjustment.amount, worklog.currency)} "
-                    f"on worklog #{worklog.pk}.",
-                    messages.SUCCESS,
+                    f"on worklog #{worklog.pk}."
                 )
+                self.log_addition(request, adjustment, f"{done} Reason: {adjustment.reason}")
+                self.log_change(request, worklog, f"{done} Reason: {adjustment.reason}")  # the worklog's History too
+                self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:worklogs_worklog_change", args=[worklog.pk]))
         return service_form_page(
             self,

@@ -76,12 +76,14 @@ class SettlementRunAdmin(ImmutableAdmin):
             settlement_run_task.enqueue(run_id=run.pk)  # not in a transaction: at once, or queued for db_worker
             run.refresh_from_db()
             if run.status == RunStatus.COMPLETED:
-                done = f"{run.workers_done}/{run.workers_total} workers"
-                self.message_user(request, f"{run}: resumed, COMPLETED ({done}).", messages.SUCCESS)
+                outcome = f"resumed, COMPLETED ({run.workers_done}/{run.workers_total} workers)."
+                level = messages.SUCCESS
             elif run.status == RunStatus.FAILED:
-                self.message_user(request, f"{run}: resumed, FAILED again: {run.error}", messages.ERROR)
+                outcome, level = f"resumed, FAILED again: {run.error}", messages.ERROR
             else:
-                self.message_user(request, f"{run}: handed to the background worker.", messages.INFO)
+                outcome, level = "resumed: handed to the background worker.", messages.INFO
+            self.log_change(request, run, outcome[0].upper() + outcome[1:])
+            self.message_user(request, f"{run}: {outcome}", level)
 
     @admin.action(description="Download the remittances as CSV (bank file)", permissions=["view"])
     def export_remittances_csv(self, request, queryset):

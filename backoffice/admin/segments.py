@@ -30,6 +30,11 @@ class ResolveRemoveForm(forms.Form):
     effective_date = forms.DateField(required=False, help_text="Optional: settle no earlier than this period end.")
 
 
+def _effective(data: dict) -> str:
+    effective_date = data.get("effective_date")
+    return f" (effective {effective_date})." if effective_date else "."
+
+
 class CorrectForm(ReasonEffectiveForm):
     started_at = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM:SS, in the server's time zone.")
     ended_at = forms.DateTimeField()
@@ -54,10 +59,17 @@ class SegmentAdmin(ImmutableAdmin):
     def earning(self, obj):
         return format_money(obj.earning_amount) if obj.earning_amount is not None else "—"
 
-    def _form_action(self, request, queryset, *, form_class, title, submit, call, done):
+    def _form_action(self, request, queryset, *, form_class, title, submit, call, done, history):
         form = form_class(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            apply_to_each(self, request, queryset, lambda segment: call(segment, form.cleaned_data), done=done)
+            apply_to_each(
+                self,
+                request,
+                queryset,
+                lambda segment: call(segment, form.cleaned_data),
+                done=done,
+                history=history(form.cleaned_data),
+            )
             return None
         rows = [[s.pk, s.worker, s.started_at, s.ended_at, s.status, s.earning_amount] for s in queryset]
         table = {"caption": "Segments", "headers": ["id", "worker", "start", "end", "status", "amount"], "rows": rows}
@@ -79,8 +91,9 @@ class SegmentAdmin(ImmutableAdmin):
             form_class=ReasonForm,
             title="Dispute segments",
             submit="Dispute",
-            call=lambda s, data: services.segment_dispute(segment=s, reason=data["reason"]),
+            call=lambda s, data: services.segment_dispute(segment=s, reason=data["reason"], actor=request.user),
             done="segment(s) disputed",
+            history=lambda data: f"Disputed: {data['reason']}",
         )
 
     @admin.action(description="Resolve selected disputes: accept", permissions=["act"])
@@ -91,8 +104,9 @@ class SegmentAdmin(ImmutableAdmin):
             form_class=forms.Form,
             title="Accept disputed segments",
             submit="Accept",
-            call=lambda s, data: services.segment_resolve(segment=s, resolution="ACCEPT"),
+            call=lambda s, data: services.segment_resolve(segment=s, resolution="ACCEPT", actor=request.user),
             done="dispute(s) accepted",
+            history=lambda data: "Dispute resolved: accepted.",
         )
 
     @admin.action(description="Resolve selected disputes: remove", permissions=["act"])
@@ -104,9 +118,10 @@ class SegmentAdmin(ImmutableAdmin):
             title="Remove disputed segments",
             submit="Remove",
             call=lambda s, data: services.segment_resolve(
-                segment=s, resolution="REMOVE", effective_date=data["effective_date"]
+                segment=s, resolution="REMOVE", effective_date=data["effective_date"], actor=request.user
             ),
             done="dispute(s) resolved by removal",
+            history=lambda data: "Dispute resolved: removed" + _effective(data),
         )
 
     @admin.action(description="Remove selected segments", permissions=["act"])
@@ -118,9 +133,10 @@ class SegmentAdmin(ImmutableAdmin):
             title="Remove segments",
             submit="Remove",
             call=lambda s, data: services.segment_remove(
-                segment=s, reason=data["reason"], effective_date=data["effective_date"]
+                segment=s, reason=data["reason"], effective_date=data["effective_date"], actor=request.user
             ),
             done="segment(s) removed",
+            history=lambda data: f"Removed{_effective(data)} {data['reason']}",
         )
 
     @admin.action(description="Correct the selected segment (new times)", permissions=["act"])
@@ -135,10 +151,13 @@ class SegmentAdmin(ImmutableAdmin):
         )
         if form.is_bound and form.is_valid():
             try:
-                replacement = services.segment_adjust(segment=segment, **form.cleaned_data)
+                replacement = services.segment_adjust(segment=segment, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
                 form_error_from(form, exc)
             else:
+                reason = form.cleaned_data["reason"]
+                self.log_change(request, segment, f"Corrected: superseded by segment #{replacement.pk}. {reason}")
+                self.log_addition(request, replacement, f"Recorded as the correction of segment #{segment.pk}.")
                 self.message_user(request, f"{segment} superseded by segment #{replacement.pk}.", messages.SUCCESS)
                 return None
         table = {

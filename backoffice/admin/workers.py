@@ -31,11 +31,17 @@ class WorkerAdmin(ServiceSaveAdmin):
         return ["name", "email", "currency", "user"] + (["external_id", "created_at", "balance"] if obj else [])
 
     def save_model(self, request, obj, form, change):
-        if change:  # name, email and the login link carry no money
-            obj.save()
+        # Django's change form then writes the LogEntry (History) naming the fields it changed.
+        if change:  # who is paid and which login sees it: recorded by the service
+            services.worker_update(worker=obj, name=obj.name, email=obj.email, user=obj.user, actor=request.user)
             return
         created = services.worker_create(
-            name=obj.name, email=obj.email, currency=obj.currency, user=obj.user, external_id=obj.external_id
+            name=obj.name,
+            email=obj.email,
+            currency=obj.currency,
+            user=obj.user,
+            external_id=obj.external_id,
+            actor=request.user,
         )
         obj.pk = created.pk
 

@@ -102,10 +102,13 @@ class WorkLogAdmin(ServiceSaveAdmin):
         return obj.remittance_status
 
     def save_model(self, request, obj, form, change):
+        # Django's change form then writes the LogEntry (History) naming the fields it changed.
         if change:  # only the rate is editable, and it applies to segments recorded afterwards
-            services.worklog_rate_change(worklog=obj, hourly_rate=form.cleaned_data["hourly_rate"])
+            services.worklog_rate_change(worklog=obj, hourly_rate=form.cleaned_data["hourly_rate"], actor=request.user)
             return
-        obj.pk = services.worklog_create(worker=obj.worker, task=obj.task, hourly_rate=obj.hourly_rate).pk
+        obj.pk = services.worklog_create(
+            worker=obj.worker, task=obj.task, hourly_rate=obj.hourly_rate, actor=request.user
+        ).pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {}

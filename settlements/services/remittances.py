@@ -3,11 +3,12 @@
 Locks (`settlements.locks`): worker, then remittance, then its worklogs in primary-key order.
 """
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from audit.models import Action, ObjectType
+from audit.services import Actor, audit_actor, audit_changes, audit_record, audit_snapshot
 from core.errors import Conflict, require_text
 from core.money import MoneySum
 from ledger.models import AccountKind
@@ -23,6 +24,15 @@ from settlements.models import (
     RemittanceStatus,
 )
 from worklogs.models import WorkLog
+
+# The audit trail's action for each status a remittance moves to.
+TRANSITION_ACTIONS: dict[str, str] = {
+    RemittanceStatus.PROCESSING: Action.REMITTANCE_MARKED_PROCESSING,
+    RemittanceStatus.PAID: Action.REMITTANCE_MARKED_PAID,
+    RemittanceStatus.FAILED: Action.REMITTANCE_MARKED_FAILED,
+    RemittanceStatus.CANCELLED: Action.REMITTANCE_CANCELLED,
+}
+TRANSITION_AUDITED = ("status", "status_reason", "provider_reference")
 
 
 def _lock_remittance(remittance: Remittance) -> Remittance:
@@ -59,16 +69,19 @@ def remittance_check_transition(*, remittance: Remittance, to_status: str) -> No
 
 
 def _transition(
-    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor: User | None = None
+    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor: Actor = None
 ) -> Remittance:
+    """Move the remittance, with its status history row and its audit event (None: the system, such as
+    the payout outbox or a provider's event)."""
     _require_transition(remittance, to_status)
+    before = audit_snapshot(remittance, TRANSITION_AUDITED)
     event = RemittanceEvent(
         remittance=remittance,
         from_status=remittance.status,
         to_status=to_status,
         reason=reason,
         provider_reference=provider_reference,
-        actor=actor if actor and actor.is_authenticated else None,
+        actor=audit_actor(actor),
     )
     remittance.status = to_status
     remittance.status_changed_at = timezone.now()
@@ -78,6 +91,13 @@ def _transition(
         remittance.provider_reference = provider_reference
     remittance.save(update_fields=["status", "status_changed_at", "status_reason", "provider_reference"])
     event.save()
+    audit_record(
+        actor=actor,
+        action=TRANSITION_ACTIONS[to_status],
+        object_type=ObjectType.REMITTANCE,
+        object_id=remittance.pk,
+        changes=audit_changes(before, audit_snapshot(remittance, TRANSITION_AUDITED)),
+    )
     return remittance
 
 
@@ -102,17 +122,18 @@ def _post_remittance_move(remittance: Remittance, *, cause: str, to_kind: str) -
 
 
 @transaction.atomic
-def remittance_mark_processing(*, remittance: Remittance, provider_reference: str = "") -> Remittance:
+def remittance_mark_processing(
+    *, remittance: Remittance, provider_reference: str = "", actor: Actor = None
+) -> Remittance:
+    """The payout provider accepted the payout (the outbox, so the system acts: `actor` None)."""
     remittance = _lock_remittance(remittance)
     return _transition(
-        remittance=remittance, to_status=RemittanceStatus.PROCESSING, provider_reference=provider_reference
+        remittance=remittance, to_status=RemittanceStatus.PROCESSING, provider_reference=provider_reference, actor=actor
     )
 
 
 @transaction.atomic
-def remittance_mark_paid(
-    *, remittance: Remittance, provider_reference: str = "", actor: User | None = None
-) -> Remittance:
+def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = "", actor: Actor = None) -> Remittance:
     """The money reached the worker: its items count as remitted on their worklogs."""
     remittance = _lock_remittance(remittance)
     remittance = _transition(
@@ -135,7 +156,7 @@ def remittance_mark_paid(
 
 
 @transaction.atomic
-def remittance_mark_failed(*, remittance: Remittance, reason: str, actor: User | None = None) -> Remittance:
+def remittance_mark_failed(*, remittance: Remittance, reason: str, actor: Actor = None) -> Remittance:
     """The payout failed: its items are free for the next run; the attempt stays in history."""
     remittance = _lock_remittance(remittance)
     _require_transition(remittance, RemittanceStatus.FAILED)
@@ -147,7 +168,7 @@ def remittance_mark_failed(*, remittance: Remittance, reason: str, actor: User |
 
 
 @transaction.atomic
-def remittance_cancel(*, remittance: Remittance, reason: str, actor: User | None = None) -> Remittance:
+def remittance_cancel(*, remittance: Remittance, reason: str, actor: Actor = None) -> Remittance:
     """Finance withdrew the payout before it was submitted: its items are free again."""
     remittance = _lock_remittance(remittance)
     _require_transition(remittance, RemittanceStatus.CANCELLED)

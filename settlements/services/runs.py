@@ -23,6 +23,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 
+from audit.models import Action, ObjectType
+from audit.services import audit_changes, audit_record
 from settlements.models import Remittance, RunStatus, SettlementRun
 from settlements.selectors import default_period_end
 from settlements.services.chunks import settle_workers
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 CHUNK_ATTEMPTS = 2
 
 
+@transaction.atomic
 def settlement_run_create(
     *,
     period_end: date | None = None,
@@ -54,14 +57,25 @@ def settlement_run_create(
     request_hash: str = "",
 ) -> SettlementRun:
     """A QUEUED run. With `idempotency_key` (unique per `created_by`), a second run with the same key
-    is refused by the database (IntegrityError): the caller finds the first."""
-    return SettlementRun.objects.create(
+    is refused by the database (IntegrityError): the caller finds the first.
+
+    `created_by` is who started it (None: the system, e.g. `manage.py run_settlement`), kept on the
+    run and in the audit trail. The remittances the run creates are the run's: no event each."""
+    run = SettlementRun.objects.create(
         period_end=period_end or default_period_end(),
         status=RunStatus.QUEUED,
         created_by=created_by,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
+    audit_record(
+        actor=created_by,
+        action=Action.SETTLEMENT_RUN_CREATED,
+        object_type=ObjectType.SETTLEMENT_RUN,
+        object_id=run.pk,
+        changes=audit_changes({}, {"period_end": run.period_end, "status": run.status}),
+    )
+    return run
 
 
 def settlement_generate(

@@ -138,5 +138,5 @@ class ImportView(APIView):
     )
     def post(self, request):
         dry_run = dry_run_of(request)
-        report = worklogs_import(records=request.data, dry_run=dry_run)
+        report = worklogs_import(records=request.data, dry_run=dry_run, actor=request.user)
         return Response(report.as_dict())

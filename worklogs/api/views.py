@@ -68,7 +68,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
 
     @extend_schema(request=WorkerCreateSerializer, responses={201: WorkerSerializer})
     def create(self, request, *args, **kwargs):
-        worker = services.worker_create(**_valid(WorkerCreateSerializer, request))
+        worker = services.worker_create(actor=request.user, **_valid(WorkerCreateSerializer, request))
         return Response(WorkerSerializer(worker).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,13 +124,15 @@ class WorkLogViewSet(
         responses={201: WorkLogSerializer, 409: conflict("The worker already has a worklog for this task.")},
     )
     def create(self, request, *args, **kwargs):
-        worklog = services.worklog_create(**_valid(WorkLogCreateSerializer, request))
+        worklog = services.worklog_create(actor=request.user, **_valid(WorkLogCreateSerializer, request))
         return Response(WorkLogSerializer(worklog).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WorkLogRateSerializer, responses={200: WorkLogSerializer})
     def partial_update(self, request, *args, **kwargs):
         worklog = self.get_object()
-        worklog = services.worklog_rate_change(worklog=worklog, **_valid(WorkLogRateSerializer, request))
+        worklog = services.worklog_rate_change(
+            worklog=worklog, actor=request.user, **_valid(WorkLogRateSerializer, request)
+        )
         return Response(WorkLogSerializer(worklog).data)
 
     @extend_schema(exclude=True)
@@ -158,7 +160,7 @@ class WorkLogViewSet(
 
         def record():
             data = _valid(SegmentCreateSerializer, request)
-            segment, created = services.segment_record(worklog=worklog, **data)
+            segment, created = services.segment_record(worklog=worklog, actor=request.user, **data)
             if not hasattr(segment, "earning_amount"):  # a replay: the existing segment, read as the list does
                 segment = selectors.segment_list().get(pk=segment.pk)
             body = SegmentSerializer(segment).data
@@ -189,7 +191,7 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def dispute(self, request, pk=None):
         segment, data = self._acting_on("dispute", ReasonSerializer, request)
-        return self._answer(services.segment_dispute(segment=segment, **data))
+        return self._answer(services.segment_dispute(segment=segment, actor=request.user, **data))
 
     @extend_schema(
         request=SegmentResolveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION}
@@ -197,13 +199,13 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def resolve(self, request, pk=None):
         segment, data = self._acting_on("resolve", SegmentResolveSerializer, request)
-        return self._answer(services.segment_resolve(segment=segment, **data))
+        return self._answer(services.segment_resolve(segment=segment, actor=request.user, **data))
 
     @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION})
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def remove(self, request, pk=None):
         segment, data = self._acting_on("remove", SegmentRemoveSerializer, request)
-        return self._answer(services.segment_remove(segment=segment, **data))
+        return self._answer(services.segment_remove(segment=segment, actor=request.user, **data))
 
     @extend_schema(
         request=SegmentAdjustSerializer,
@@ -215,7 +217,9 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
     @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
     def adjust(self, request, pk=None):
         segment, data = self._acting_on("adjust", SegmentAdjustSerializer, request)
-        return self._answer(services.segment_adjust(segment=segment, **data), status.HTTP_201_CREATED)
+        return self._answer(
+            services.segment_adjust(segment=segment, actor=request.user, **data), status.HTTP_201_CREATED
+        )
 
 
 class AdjustmentViewSet(

@@ -24,6 +24,7 @@ reaching `worklogs_import` is refused as malformed, since its digits are already
 
 from django.db import transaction
 
+from audit.services import Actor
 from core.errors import InvalidInput
 from worklogs.importer.reading import KINDS, RecordError, records_from_json
 from worklogs.importer.records import Importer
@@ -32,8 +33,10 @@ from worklogs.importer.report import ImportReport, SkippedRecord
 __all__ = ["KINDS", "ImportReport", "RecordError", "SkippedRecord", "records_from_json", "worklogs_import"]
 
 
-def worklogs_import(*, records: list, dry_run: bool = False) -> ImportReport:
+def worklogs_import(*, records: list, dry_run: bool = False, actor: Actor = None) -> ImportReport:
     """Import an export's records; returns what was created, unchanged and skipped.
+
+    Every change is recorded in the audit trail as `actor`'s (the importing user; None for a command).
 
     Each record commits on its own. With `dry_run`, everything runs in one transaction rolled back
     at the end, so the report is exactly what a real import would say and nothing is written.
@@ -42,9 +45,9 @@ def worklogs_import(*, records: list, dry_run: bool = False) -> ImportReport:
         raise InvalidInput("The export must be a JSON array of worklogs.")
     report = ImportReport(dry_run=dry_run)
     if not dry_run:
-        Importer(report).run(records)
+        Importer(report, actor).run(records)
         return report
     with transaction.atomic():
-        Importer(report).run(records)
+        Importer(report, actor).run(records)
         transaction.set_rollback(True)
     return report

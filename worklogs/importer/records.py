@@ -3,8 +3,10 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
 
+from audit.services import Actor
 from core.errors import Conflict, DomainError
 from worklogs import services
 from worklogs.importer.reading import (
@@ -27,8 +29,9 @@ from worklogs.models import LIVE_SEGMENT_STATUSES, Adjustment, Segment, Task, Wo
 
 
 class Importer:
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, actor: Actor = None):
         self.report = report
+        self.actor = actor  # who imports: recorded on every change (None: the system, a command)
         self.seen_workers: set[int] = set()
         self.seen_tasks: set[int] = set()
         # Counts of the worklog record in progress: applied only once its transaction succeeded,
@@ -94,7 +97,9 @@ class Importer:
             return worklog, rate
         worker = self._worker(record, user_id, currency)
         task = self._task(record)
-        worklog = services.worklog_create(worker=worker, task=task, hourly_rate=rate, external_id=worklog_id)
+        worklog = services.worklog_create(
+            worker=worker, task=task, hourly_rate=rate, external_id=worklog_id, actor=self.actor
+        )
         self._count("worklog", worklog, True)
         return worklog, rate
 
@@ -113,7 +118,7 @@ class Importer:
             return worker
         name = read_text(record.get("user_name"), name="user_name", max_length=200)
         # The export carries no email: imported workers have none until finance adds one.
-        worker = services.worker_create(name=name, currency=currency or "USD", external_id=user_id)
+        worker = services.worker_create(name=name, currency=currency or "USD", external_id=user_id, actor=self.actor)
         self._count("worker", worker, True, self.seen_workers)
         return worker
 
@@ -167,10 +172,10 @@ class Importer:
         if is_new:
             worklog = WorkLog.objects.get(pk=worklog.pk)
             if worklog.hourly_rate != rate:
-                services.worklog_rate_change(worklog=worklog, hourly_rate=rate)
+                services.worklog_rate_change(worklog=worklog, hourly_rate=rate, actor=self.actor)
         try:
             segment, created = services.segment_record(
-                worklog=worklog, started_at=started_at, ended_at=ended_at, external_id=segment_id
+                worklog=worklog, started_at=started_at, ended_at=ended_at, external_id=segment_id, actor=self.actor
             )
         except Conflict as exc:
             if exc.code == "segment_overlap":
@@ -179,9 +184,9 @@ class Importer:
         if not created:
             return False
         if status == "disputed":
-            services.segment_dispute(segment=segment, reason=reason)
+            services.segment_dispute(segment=segment, reason=reason, actor=self.actor)
         elif status == "cancelled":
-            services.segment_remove(segment=segment, reason=CANCEL_REASON)
+            services.segment_remove(segment=segment, reason=CANCEL_REASON, actor=self.actor)
         return True
 
     # Adjustments ------------------------------------------------------------------------------
@@ -221,6 +226,7 @@ class Importer:
             reason="" if reason is None else reason,  # both refused by the service as a missing reason
             effective_date=effective_date,
             external_id=adjustment_id,
+            created_by=self.actor if isinstance(self.actor, User) else None,
         )
         return True
 

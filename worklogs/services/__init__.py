@@ -15,7 +15,7 @@ from worklogs.services.segments import (
     segment_remove,
     segment_resolve,
 )
-from worklogs.services.workers import task_create, worker_create, worklog_create, worklog_rate_change
+from worklogs.services.workers import task_create, worker_create, worker_update, worklog_create, worklog_rate_change
 
 __all__ = [
     "adjustment_check_external_id",
@@ -29,6 +29,7 @@ __all__ = [
     "segment_resolve",
     "task_create",
     "worker_create",
+    "worker_update",
     "worklog_create",
     "worklog_rate_change",
 ]

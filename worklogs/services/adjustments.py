@@ -7,6 +7,8 @@ from typing import TypedDict
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from audit.models import Action, ObjectType
+from audit.services import audit_changes, audit_record, audit_snapshot
 from core.errors import Conflict, InvalidInput, require_text
 from core.money import amount_units
 from worklogs.locks import lock_worker, lock_worklog
@@ -14,6 +16,7 @@ from worklogs.models import Adjustment, ItemKind, WorkLog
 from worklogs.services.items import item_add
 
 MAX_ADJUSTMENT = Decimal("1000000")
+ADJUSTMENT_AUDITED = ("worklog_id", "amount", "reason", "effective_date", "external_id")
 
 
 class _AdjustmentFields(TypedDict):
@@ -42,7 +45,9 @@ def adjustment_record(
     created_by: User | None = None,
     external_id: str | None = None,
 ) -> Adjustment:
-    """A retroactive deduction (negative) or bonus (positive); it may exceed what was earned."""
+    """A retroactive deduction (negative) or bonus (positive); it may exceed what was earned.
+
+    `created_by` is the actor: kept on the adjustment and in the audit trail (None: the system)."""
     reason = _validated(amount=amount, reason=reason)
     lock_worker(worklog.worker_id)
     worklog = lock_worklog(worklog.pk)
@@ -60,6 +65,13 @@ def adjustment_record(
         exact_units=amount_units(amount),
         adjustment=adjustment,
         effective_date=effective_date,
+    )
+    audit_record(
+        actor=created_by,
+        action=Action.ADJUSTMENT_RECORDED,
+        object_type=ObjectType.ADJUSTMENT,
+        object_id=adjustment.pk,
+        changes=audit_changes({}, audit_snapshot(adjustment, ADJUSTMENT_AUDITED)),
     )
     return adjustment
 

@@ -1,72 +1,30 @@
 """Recording, disputing, resolving, removing and adjusting segments."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from audit.models import Action, ObjectType
+from audit.services import Actor, audit_changes, audit_record, audit_snapshot
 from core.errors import Conflict, InvalidInput, require_text
-from core.instants import EARLIEST_INSTANT, as_instant, local_date
+from core.instants import local_date
 from core.money import segment_units
 from worklogs.locks import lock_segment, lock_worker, lock_worklog
 from worklogs.models import LIVE_SEGMENT_STATUSES, Item, ItemKind, Segment, SegmentStatus, WorkLog
 from worklogs.services.items import item_add
+from worklogs.services.segment_spans import span_check_no_overlap, span_instants, span_seconds
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
-MAX_SEGMENT_SECONDS = 24 * 3600
+SEGMENT_AUDITED = ("worklog_id", "started_at", "ended_at", "hourly_rate", "external_id", "note", "replaces_id")
+STATUS_AUDITED = ("status", "dispute_reason", "status_reason")
 
 
 class _EarningAmount(TypedDict):
     earning_amount: Decimal | None
-
-
-def _instants(started_at: datetime, ended_at: datetime) -> tuple[datetime, datetime]:
-    """Both timestamps as UTC instants (core/instants.py: no wall-clock arithmetic, in any zone)."""
-    if timezone.is_naive(started_at) or timezone.is_naive(ended_at):
-        raise InvalidInput("Timestamps need a UTC offset, e.g. 2026-10-01T09:00:00Z.")
-    try:
-        return as_instant(started_at), as_instant(ended_at)
-    except OverflowError:
-        raise InvalidInput(f"Timestamps must be on or after {EARLIEST_INSTANT.isoformat()}.") from None
-
-
-def _validate_span(started_at: datetime, ended_at: datetime) -> int:
-    """The span's length in seconds; both ends are UTC instants (`_instants`)."""
-    if started_at.microsecond or ended_at.microsecond:
-        raise InvalidInput("Timestamps are whole seconds; drop the fraction of a second.")
-    if started_at < EARLIEST_INSTANT:
-        raise InvalidInput(f"startedAt must be on or after {EARLIEST_INSTANT.isoformat()}.", field="started_at")
-    if ended_at <= started_at:
-        raise InvalidInput("endedAt must be after startedAt.", field="ended_at")
-    seconds = int((ended_at - started_at).total_seconds())
-    if seconds > MAX_SEGMENT_SECONDS:
-        raise InvalidInput("A segment lasts at most 24 hours.", field="ended_at")
-    if ended_at > timezone.now() + timedelta(seconds=settings.SEGMENT_MAX_CLOCK_SKEW_SECONDS):
-        raise InvalidInput("A segment may not end in the future.", field="ended_at")
-    return seconds
-
-
-def _check_no_overlap(*, worker_id: int, started_at: datetime, ended_at: datetime, ignore: int | None = None) -> None:
-    overlapping = Segment.objects.filter(
-        worker_id=worker_id,
-        status__in=LIVE_SEGMENT_STATUSES,
-        started_at__lt=ended_at,
-        ended_at__gt=started_at,
-    )
-    if ignore is not None:
-        overlapping = overlapping.exclude(pk=ignore)
-    other = overlapping.order_by("pk").first()
-    if other is not None:
-        raise Conflict(
-            f"This segment overlaps segment {other.pk} ({other.started_at.isoformat()} to "
-            f"{other.ended_at.isoformat()}) of the same worker.",
-            code="segment_overlap",
-        )
 
 
 def _work_date(started_at: datetime) -> date:
@@ -83,6 +41,7 @@ def _segment_create(
     external_id: str | None = None,
     note: str = "",
     replaces: Segment | None = None,
+    actor: Actor = None,
 ) -> Segment:
     segment = Segment.objects.create(
         worklog=worklog,
@@ -105,7 +64,22 @@ def _segment_create(
     )
     annotated = cast("WithAnnotations[Segment, _EarningAmount]", segment)
     annotated.earning_amount = earning.amount  # what `selectors.segment_list` annotates, known here
+    audit_record(
+        actor=actor,
+        action=Action.SEGMENT_RECORDED,
+        object_type=ObjectType.SEGMENT,
+        object_id=segment.pk,
+        changes=audit_changes({}, {**audit_snapshot(segment, SEGMENT_AUDITED), "amount": earning.amount}),
+    )
     return segment
+
+
+def _record_status_change(
+    *, segment: Segment, before: dict[str, object], action: str, actor: Actor, decided: dict[str, object] | None = None
+) -> None:
+    """The segment's status change, and what else the action decided (an effective date, a replacement)."""
+    changes = audit_changes(before, {**audit_snapshot(segment, STATUS_AUDITED), **(decided or {})})
+    audit_record(actor=actor, action=action, object_type=ObjectType.SEGMENT, object_id=segment.pk, changes=changes)
 
 
 @transaction.atomic
@@ -116,15 +90,17 @@ def segment_record(
     ended_at: datetime,
     external_id: str | None = None,
     note: str = "",
+    actor: Actor = None,
 ) -> tuple[Segment, bool]:
     """Record time on a worklog at its current rate. Returns (segment, created).
 
     Re-posting an `external_id` with the same times and note returns the existing segment
-    (created False); with different fields it is a conflict. Times are compared as instants, so a
-    re-post in a repeated (fall-back) hour is the same segment.
+    (created False, nothing recorded); with different fields it is a conflict. Times are compared as
+    instants, so a re-post in a repeated (fall-back) hour is the same segment. `actor`: who recorded
+    the time (the worker's own login, finance, or None for an import run from a shell).
     """
-    started_at, ended_at = _instants(started_at, ended_at)
-    seconds = _validate_span(started_at, ended_at)
+    started_at, ended_at = span_instants(started_at, ended_at)
+    seconds = span_seconds(started_at, ended_at)
     lock_worker(worklog.worker_id)
     worklog = lock_worklog(worklog.pk)
     if external_id:
@@ -137,7 +113,7 @@ def segment_record(
                 f"externalId {external_id!r} was already recorded on this worklog with other fields.",
                 code="external_id_reused",
             )
-    _check_no_overlap(worker_id=worklog.worker_id, started_at=started_at, ended_at=ended_at)
+    span_check_no_overlap(worker_id=worklog.worker_id, started_at=started_at, ended_at=ended_at)
     segment = _segment_create(
         worklog=worklog,
         started_at=started_at,
@@ -146,6 +122,7 @@ def segment_record(
         hourly_rate=worklog.hourly_rate,
         external_id=external_id,
         note=note,
+        actor=actor,
     )
     return segment, True
 
@@ -197,22 +174,27 @@ def _reverse_earning(*, worklog: WorkLog, segment: Segment, effective_date: date
 
 
 @transaction.atomic
-def segment_dispute(*, segment: Segment, reason: str) -> Segment:
+def segment_dispute(*, segment: Segment, reason: str, actor: Actor = None) -> Segment:
     """Hold an ACTIVE segment's earning. Money already in a remittance is not touched."""
     _, segment = _lock_segment_family(segment)
     _require_status(segment, "dispute")
+    before = audit_snapshot(segment, STATUS_AUDITED)
     segment.status = SegmentStatus.DISPUTED
     segment.dispute_reason = require_text(reason)
     segment.save(update_fields=["status", "dispute_reason", "updated_at"])
+    _record_status_change(segment=segment, before=before, action=Action.SEGMENT_DISPUTED, actor=actor)
     return segment
 
 
 @transaction.atomic
-def segment_resolve(*, segment: Segment, resolution: str, effective_date: date | None = None) -> Segment:
+def segment_resolve(
+    *, segment: Segment, resolution: str, effective_date: date | None = None, actor: Actor = None
+) -> Segment:
     if resolution not in ("ACCEPT", "REMOVE"):
         raise InvalidInput("resolution must be ACCEPT or REMOVE.", field="resolution")
     worklog, segment = _lock_segment_family(segment)
     _require_status(segment, "resolve")
+    before = audit_snapshot(segment, STATUS_AUDITED)
     if resolution == "ACCEPT":
         segment.status = SegmentStatus.ACTIVE
     else:
@@ -220,17 +202,34 @@ def segment_resolve(*, segment: Segment, resolution: str, effective_date: date |
         segment.status_reason = f"Dispute resolved: removed. {segment.dispute_reason}".strip()
         _reverse_earning(worklog=worklog, segment=segment, effective_date=effective_date)
     segment.save(update_fields=["status", "status_reason", "updated_at"])
+    _record_status_change(
+        segment=segment,
+        before=before,
+        action=Action.SEGMENT_RESOLVED,
+        actor=actor,
+        decided={"effective_date": effective_date if resolution == "REMOVE" else None},
+    )
     return segment
 
 
 @transaction.atomic
-def segment_remove(*, segment: Segment, reason: str, effective_date: date | None = None) -> Segment:
+def segment_remove(
+    *, segment: Segment, reason: str, effective_date: date | None = None, actor: Actor = None
+) -> Segment:
     worklog, segment = _lock_segment_family(segment)
     _require_status(segment, "remove")
+    before = audit_snapshot(segment, STATUS_AUDITED)
     segment.status = SegmentStatus.REMOVED
     segment.status_reason = require_text(reason)
     segment.save(update_fields=["status", "status_reason", "updated_at"])
     _reverse_earning(worklog=worklog, segment=segment, effective_date=effective_date)
+    _record_status_change(
+        segment=segment,
+        before=before,
+        action=Action.SEGMENT_REMOVED,
+        actor=actor,
+        decided={"effective_date": effective_date},
+    )
     return segment
 
 
@@ -242,19 +241,24 @@ def segment_adjust(
     ended_at: datetime,
     reason: str,
     effective_date: date | None = None,
+    actor: Actor = None,
 ) -> Segment:
-    """Supersede a segment by a corrected one at the original's rate; returns the replacement."""
+    """Supersede a segment by a corrected one at the original's rate; returns the replacement.
+
+    Records the correction on the original (its status, the new times, the replacement's id) and the
+    replacement's recording."""
     worklog, original = _lock_segment_family(segment)
     _require_status(original, "adjust")
     reason = require_text(reason)
-    started_at, ended_at = _instants(started_at, ended_at)
-    seconds = _validate_span(started_at, ended_at)
-    _check_no_overlap(worker_id=original.worker_id, started_at=started_at, ended_at=ended_at, ignore=original.pk)
+    started_at, ended_at = span_instants(started_at, ended_at)
+    seconds = span_seconds(started_at, ended_at)
+    span_check_no_overlap(worker_id=original.worker_id, started_at=started_at, ended_at=ended_at, ignore=original.pk)
+    before = audit_snapshot(original, STATUS_AUDITED)
     original.status = SegmentStatus.SUPERSEDED
     original.status_reason = reason
     original.save(update_fields=["status", "status_reason", "updated_at"])
     _reverse_earning(worklog=worklog, segment=original, effective_date=effective_date)
-    return _segment_create(
+    replacement = _segment_create(
         worklog=worklog,
         started_at=started_at,
         ended_at=ended_at,
@@ -262,4 +266,18 @@ def segment_adjust(
         hourly_rate=original.hourly_rate,
         note=original.note,
         replaces=original,
+        actor=actor,
     )
+    _record_status_change(
+        segment=original,
+        before={**before, "started_at": original.started_at, "ended_at": original.ended_at},
+        action=Action.SEGMENT_CORRECTED,
+        actor=actor,
+        decided={
+            "started_at": replacement.started_at,
+            "ended_at": replacement.ended_at,
+            "replaced_by_id": replacement.pk,
+            "effective_date": effective_date,
+        },
+    )
+    return replacement

@@ -133,20 +133,21 @@ class Command(BaseCommand):
             worker_user.set_password(password)
             worker_user.save(update_fields=["password"])
             self.stdout.write(f"Worker user {WORKER_USERNAME}: password {password}")
-        alice = worker_create(name="Alice Martin", email="alice@example.com", user=worker_user)
-        bob = worker_create(name="Bob Okafor", email="bob@example.com")
-        chloe = worker_create(name="Chloé Dubois", email="chloe@example.com", currency="EUR")
+        # Finance's acts are recorded as finance's in the audit trail; time is recorded by the system.
+        alice = worker_create(name="Alice Martin", email="alice@example.com", user=worker_user, actor=finance)
+        bob = worker_create(name="Bob Okafor", email="bob@example.com", actor=finance)
+        chloe = worker_create(name="Chloé Dubois", email="chloe@example.com", currency="EUR", actor=finance)
 
         payments = task_create(title="Payments API integration")
         review = task_create(title="Design review")
         migration = task_create(title="Data migration")
         support = task_create(title="Support rotation")
 
-        alice_api = worklog_create(worker=alice, task=payments, hourly_rate=Decimal("45.00"))
-        alice_review = worklog_create(worker=alice, task=review, hourly_rate=Decimal("60.00"))
-        bob_migration = worklog_create(worker=bob, task=migration, hourly_rate=Decimal("38.50"))
-        bob_support = worklog_create(worker=bob, task=support, hourly_rate=Decimal("30.00"))
-        chloe_review = worklog_create(worker=chloe, task=review, hourly_rate=Decimal("52.00"))
+        alice_api = worklog_create(worker=alice, task=payments, hourly_rate=Decimal("45.00"), actor=finance)
+        alice_review = worklog_create(worker=alice, task=review, hourly_rate=Decimal("60.00"), actor=finance)
+        bob_migration = worklog_create(worker=bob, task=migration, hourly_rate=Decimal("38.50"), actor=finance)
+        bob_support = worklog_create(worker=bob, task=support, hourly_rate=Decimal("30.00"), actor=finance)
+        chloe_review = worklog_create(worker=chloe, task=review, hourly_rate=Decimal("52.00"), actor=finance)
 
         # The month before last.
         _record(alice_api, d1(3), (9, 0), (12, 30), "Webhook signatures")
@@ -157,7 +158,7 @@ class Command(BaseCommand):
         _record(chloe_review, d1(4), (9, 0), (11, 20), "Onboarding screens")
         _record(chloe_review, d1(10), (14, 0), (16, 40), "Accessibility pass")
         # Rates are snapshots: segments recorded from now on use 48.00, earlier ones keep 45.00.
-        worklog_rate_change(worklog=alice_api, hourly_rate=Decimal("48.00"))
+        worklog_rate_change(worklog=alice_api, hourly_rate=Decimal("48.00"), actor=finance)
         # The previous month (not due in the first run: its period ends before these work dates).
         _record(alice_api, d2(2), (9, 0), (12, 0), "Payout reconciliation")
         _record(alice_api, d2(9), (13, 0), (15, 10), "Load test fixes")
@@ -168,7 +169,9 @@ class Command(BaseCommand):
 
         first_run = settlement_generate(period_end=e1, created_by=finance)
         for remittance in first_run.remittances.order_by("pk"):
-            remittance_mark_paid(remittance=remittance, provider_reference=f"DEMO-{e1:%Y%m}-{remittance.worker_id}")
+            remittance_mark_paid(
+                remittance=remittance, provider_reference=f"DEMO-{e1:%Y%m}-{remittance.worker_id}", actor=finance
+            )
 
         # After the first run was paid: history keeps changing.
         _record(alice_api, d1(20), (14, 0), (15, 30), "Late entry: forgotten pairing session")
@@ -178,7 +181,7 @@ class Command(BaseCommand):
             reason=f"Deduction: hours of {e1:%B %Y} paid twice (already paid work).",
             created_by=finance,
         )
-        segment_dispute(segment=call, reason="The client says the call lasted 40 minutes.")
+        segment_dispute(segment=call, reason="The client says the call lasted 40 minutes.", actor=finance)
 
         second_run = settlement_generate(period_end=e2, created_by=finance)
         failed = second_run.remittances.get(worker=alice)
