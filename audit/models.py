@@ -59,7 +59,8 @@ class AuditEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["object_type", "object_id", "id"], name="auditevent_object"),
-            models.Index(fields=["actor", "id"], name="auditevent_actor"),
+            # `?actor=` filters by the name the actor had at the time, as the events show it.
+            models.Index(fields=["actor_username", "id"], name="auditevent_actor_name"),
         ]
 
     def __str__(self) -> str:

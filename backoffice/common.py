@@ -16,7 +16,9 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from core.errors import DomainError
 from core.money import format_money
@@ -135,6 +137,19 @@ class ServiceSaveAdmin(admin.ModelAdmin):
         except DomainError as exc:  # the service refused; its transaction was rolled back
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+class AuditTrailLinkAdmin(admin.ModelAdmin):
+    """A change page with a link to the object's events in the audit trail (for who may read it)."""
+
+    audit_object_type = ""  # audit.models.ObjectType
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {}
+        if request.user.has_perm("audit.view_auditevent"):
+            query = urlencode({"object_type": self.audit_object_type, "object_id": object_id})
+            extra["audit_trail_url"] = f"{reverse('admin:audit_auditevent_changelist')}?{query}"
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 def html_table(headers: list[str], rows: list[list], empty: str = "None.") -> str:

@@ -1,12 +1,14 @@
 from django_filters import rest_framework as filters
 
-from audit.models import AuditEvent
+from api.filtersets import StrictFilterSet
+from audit.models import Action, AuditEvent, ObjectType
 
 
-class AuditEventFilter(filters.FilterSet):
-    objectType = filters.CharFilter(field_name="object_type")  # noqa: N815 - the API's own names
-    objectId = filters.CharFilter(field_name="object_id")  # noqa: N815
-    actor = filters.CharFilter(field_name="actor_username", help_text="A username.")
+class AuditEventFilter(StrictFilterSet):
+    objectType = filters.ChoiceFilter(choices=ObjectType.choices, field_name="object_type")  # noqa: N815 - the API's own names
+    objectId = filters.CharFilter(field_name="object_id", max_length=64, help_text="The object's id.")  # noqa: N815
+    actor = filters.CharFilter(field_name="actor_username", max_length=150, help_text="A username: what that user did.")
+    action = filters.ChoiceFilter(choices=Action.choices)
 
     class Meta:
         model = AuditEvent

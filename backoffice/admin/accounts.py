@@ -5,14 +5,17 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
+from audit.models import ObjectType
 from audit.users import acting_as, user_tokens_revoke
+from backoffice.common import AuditTrailLinkAdmin
 from backoffice.second_factor.forms import SecondFactorLoginForm
 
 admin.site.login_form = SecondFactorLoginForm
 admin.site.login_template = "admin/second_factor/login.html"
 
 
-class AccountUserAdmin(UserAdmin):
+class AccountUserAdmin(AuditTrailLinkAdmin, UserAdmin):
+    audit_object_type = ObjectType.USER
     actions = ["revoke_api_tokens"]
 
     def save_related(self, request, form, formsets, change):

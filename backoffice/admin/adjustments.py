@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from audit.models import ObjectType
 from backoffice.common import (
+    AuditTrailLinkAdmin,
     ImmutableAdmin,
     form_error_from,
     money,
@@ -39,7 +41,8 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ImmutableAdmin):
+class AdjustmentAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
+    audit_object_type = ObjectType.ADJUSTMENT
     list_display = ["id", "worklog", "amount", "reason", "effective_date", "created_by", "created_at"]
     list_filter = ["effective_date", "worklog__currency"]
     search_fields = ["reason", "=worklog__id", "worklog__worker__name"]

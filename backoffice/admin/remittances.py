@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audit.models import ObjectType
 from backoffice import views
-from backoffice.common import ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
+from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
 from core.money import format_money
 from settlements import selectors
 from settlements.models import Remittance, RemittanceEvent
@@ -29,7 +30,8 @@ class RemittanceEventInline(ImmutableInline):
 
 
 @admin.register(Remittance)
-class RemittanceAdmin(ImmutableAdmin):
+class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
+    audit_object_type = ObjectType.REMITTANCE
     list_display = ["id", "worker", "period_end", "amount", "currency", "status", "run", "created_at"]
     list_filter = ["status", "period_end", "currency", ("worker", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=id", "=worker__id", "worker__name", "provider_reference"]

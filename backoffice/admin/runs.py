@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
+from audit.models import ObjectType
 from backoffice import views
-from backoffice.common import ImmutableAdmin
+from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin
 from core.errors import DomainError
 from core.money import format_money
 from settlements import selectors
@@ -33,7 +34,8 @@ class StalledRunFilter(admin.SimpleListFilter):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ImmutableAdmin):
+class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
+    audit_object_type = ObjectType.SETTLEMENT_RUN
     list_display = [
         "id",
         "period_end",

@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 
+from audit.models import ObjectType
 from backoffice.common import (
+    AuditTrailLinkAdmin,
     ImmutableAdmin,
     action_hidden_fields,
     apply_to_each,
@@ -42,7 +44,8 @@ class CorrectForm(ReasonEffectiveForm):
 
 
 @admin.register(Segment)
-class SegmentAdmin(ImmutableAdmin):
+class SegmentAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
+    audit_object_type = ObjectType.SEGMENT
     list_display = ["id", "worklog", "worker", "started_at", "ended_at", "hourly_rate", "earning", "status"]
     list_filter = ["status", ("worker", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=id", "=worklog__id", "worker__name", "=external_id"]

@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
+from audit.models import ObjectType
 from backoffice import views
-from backoffice.common import ServiceSaveAdmin, html_table
+from backoffice.common import AuditTrailLinkAdmin, ServiceSaveAdmin, html_table
 from core.money import format_money
 from settlements import selectors as settlement_selectors
 from worklogs import selectors, services
@@ -14,7 +15,8 @@ from worklogs.models import Task, Worker
 
 
 @admin.register(Worker)
-class WorkerAdmin(ServiceSaveAdmin):
+class WorkerAdmin(AuditTrailLinkAdmin, ServiceSaveAdmin):
+    audit_object_type = ObjectType.WORKER
     list_display = ["id", "name", "email", "currency", "amount", "remitted", "unremitted", "user"]
     list_filter = ["currency"]
     search_fields = ["name", "email", "=external_id", "user__username"]

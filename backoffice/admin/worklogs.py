@@ -7,7 +7,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.common import ImmutableInline, ServiceSaveAdmin, html_table
+from audit.models import ObjectType
+from backoffice.common import AuditTrailLinkAdmin, ImmutableInline, ServiceSaveAdmin, html_table
 from core.money import format_money
 from settlements import selectors as settlement_selectors
 from worklogs import selectors, services
@@ -58,7 +59,8 @@ class AdjustmentInline(ImmutableInline):
 
 
 @admin.register(WorkLog)
-class WorkLogAdmin(ServiceSaveAdmin):
+class WorkLogAdmin(AuditTrailLinkAdmin, ServiceSaveAdmin):
+    audit_object_type = ObjectType.WORKLOG
     list_display = [
         "id",
         "worker",

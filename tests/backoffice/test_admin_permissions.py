@@ -36,6 +36,7 @@ FINANCE_PERMISSIONS = {
     "ledger.view_account",
     "ledger.view_journalentry",
     "ledger.view_posting",
+    "audit.view_auditevent",  # the trail of who did what, read-only
 }
 
 
