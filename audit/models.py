@@ -7,36 +7,39 @@ from django.db import models
 class ObjectType(models.TextChoices):
     """What an event is about. Not the column's `choices`: a new kind needs no migration."""
 
-    WORKER = "worker"
-    WORKLOG = "worklog"
-    SEGMENT = "segment"
-    ADJUSTMENT = "adjustment"
-    REMITTANCE = "remittance"
-    SETTLEMENT_RUN = "settlement_run"
-    USER = "user"
+    WORKER = "worker", "A worker"
+    WORKLOG = "worklog", "A worklog"
+    SEGMENT = "segment", "A segment"
+    ADJUSTMENT = "adjustment", "An adjustment"
+    REMITTANCE = "remittance", "A remittance"
+    SETTLEMENT_RUN = "settlement_run", "A settlement run"
+    USER = "user", "A login"
 
 
 class Action(models.TextChoices):
-    """What happened, `<objectType>.<verb>` (docs/API.md lists what each one records)."""
+    """What happened, `<objectType>.<verb>`, and which fields its `changes` carry (docs/API.md)."""
 
-    WORKER_CREATED = "worker.created"
-    WORKER_UPDATED = "worker.updated"
-    WORKLOG_CREATED = "worklog.created"
-    WORKLOG_RATE_CHANGED = "worklog.rate_changed"
-    SEGMENT_RECORDED = "segment.recorded"
-    SEGMENT_DISPUTED = "segment.disputed"
-    SEGMENT_RESOLVED = "segment.resolved"
-    SEGMENT_REMOVED = "segment.removed"
-    SEGMENT_CORRECTED = "segment.corrected"
-    ADJUSTMENT_RECORDED = "adjustment.recorded"
-    REMITTANCE_MARKED_PROCESSING = "remittance.marked_processing"
-    REMITTANCE_MARKED_PAID = "remittance.marked_paid"
-    REMITTANCE_MARKED_FAILED = "remittance.marked_failed"
-    REMITTANCE_CANCELLED = "remittance.cancelled"
-    SETTLEMENT_RUN_CREATED = "settlement_run.created"
-    USER_GROUP_ADDED = "user.group_added"
-    USER_GROUP_REMOVED = "user.group_removed"
-    USER_TOKENS_REVOKED = "user.tokens_revoked"
+    WORKER_CREATED = "worker.created", "name, email, currency, user (the login, by username), externalId"
+    WORKER_UPDATED = "worker.updated", "what changed of name, email, user"
+    WORKLOG_CREATED = "worklog.created", "workerId, taskId, hourlyRate, currency, externalId"
+    WORKLOG_RATE_CHANGED = "worklog.rate_changed", "hourlyRate"
+    SEGMENT_RECORDED = (
+        "segment.recorded",
+        "worklogId, startedAt, endedAt, hourlyRate, amount, note, externalId, replacesId",
+    )
+    SEGMENT_DISPUTED = "segment.disputed", "status, disputeReason"
+    SEGMENT_RESOLVED = "segment.resolved", "status, statusReason, effectiveDate"
+    SEGMENT_REMOVED = "segment.removed", "status, statusReason, effectiveDate"
+    SEGMENT_CORRECTED = "segment.corrected", "status, statusReason, startedAt, endedAt, replacedById, effectiveDate"
+    ADJUSTMENT_RECORDED = "adjustment.recorded", "worklogId, amount, reason, effectiveDate, externalId"
+    REMITTANCE_MARKED_PROCESSING = "remittance.marked_processing", "status, providerReference"
+    REMITTANCE_MARKED_PAID = "remittance.marked_paid", "status, providerReference"
+    REMITTANCE_MARKED_FAILED = "remittance.marked_failed", "status, statusReason"
+    REMITTANCE_CANCELLED = "remittance.cancelled", "status, statusReason"
+    SETTLEMENT_RUN_CREATED = "settlement_run.created", "periodEnd, status"
+    USER_GROUP_ADDED = "user.group_added", "group"
+    USER_GROUP_REMOVED = "user.group_removed", "group"
+    USER_TOKENS_REVOKED = "user.tokens_revoked", "tokens (how many were revoked)"
 
 
 class AuditEvent(models.Model):

@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
         "RemittanceStatusEnum": "settlements.models.RemittanceStatus",
         "SegmentStatusEnum": "worklogs.models.SegmentStatus",
         "SettlementRunStatusEnum": ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "STALLED"],
+        "AuditActionEnum": "audit.models.Action",
+        "AuditObjectTypeEnum": "audit.models.ObjectType",
     },
 }
 
