@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from core.money import round_exact, segment_units
-from ledger.models import AccountKind
-from ledger.services import EntrySpec, accounts_for_parties, entries_post
+from ledger.models import Account, AccountKind
+from ledger.services import WORKER_ACCOUNT_KINDS, EntrySpec, accounts_for_parties, entries_post
 from worklogs.models import Item, ItemKind, Segment, SegmentStatus, Task, Worker, WorkLog
 
 RATE = Decimal("45.39")
@@ -61,6 +61,18 @@ def crowd_owed(count: int, *, month: date = date(2024, 10, 1)) -> dict[int, Deci
             work_date=segment.work_date,
         )
         for worklog, segment, u in zip(worklogs, segments, units, strict=True)
+    )
+    # What `accounts_open_for_party` opens for each worker, in one insert; then found by the service.
+    Account.objects.bulk_create(
+        Account(
+            party=w.pk,
+            kind=kind,
+            currency="USD",
+            code=f"worker:{w.pk}:{kind.lower()}:USD",
+            name=f"{AccountKind(kind).label} — worker {w.pk}",
+        )
+        for w in workers
+        for kind in WORKER_ACCOUNT_KINDS
     )
     accounts = accounts_for_parties(parties=[w.pk for w in workers], currency_by_party={w.pk: "USD" for w in workers})
     entries_post(
