@@ -61,16 +61,18 @@ try:
 except ImproperlyConfigured as exc:
     exit_on_bad_setting(exc, "gunicorn")
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wls-metrics-")
+_metrics_dir = env_str("PROMETHEUS_MULTIPROC_DIR")
+if not _metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="wls-metrics-")
     _created_metrics_dir = True
+# Set before any worker imports prometheus_client (a reload finds it set and keeps it).
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
 
 def on_starting(server) -> None:
     """A fresh metrics folder: what a previous master's workers left would be counted again."""
-    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    os.makedirs(directory, exist_ok=True)
-    for stale in glob.glob(os.path.join(directory, "*.db")):
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for stale in glob.glob(os.path.join(_metrics_dir, "*.db")):
         os.remove(stale)
 
 
@@ -85,4 +87,4 @@ def child_exit(server, worker) -> None:
 
 def on_exit(server) -> None:
     if _created_metrics_dir:
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

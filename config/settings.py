@@ -291,5 +291,6 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 # With the database backend a settlement run fans its chunks out as tasks that any number of
 # `db_worker` processes take (settlements/fanout.py); off, one task executes the whole run in one
 # worker (SETTLEMENT_PARALLELISM threads). The immediate backend always executes in one process.
-SETTLEMENT_FAN_OUT = TASKS_BACKEND == "database" and env_bool("SETTLEMENT_FAN_OUT", default=True)
+_fan_out = env_bool("SETTLEMENT_FAN_OUT", default=True)
+SETTLEMENT_FAN_OUT = TASKS_BACKEND == "database" and _fan_out
 # --- end of payouts and background tasks ----------------------------------------------------
