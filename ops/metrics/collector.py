@@ -5,10 +5,12 @@ Prometheus values are floats: money is exact in them up to 15 significant digits
 its cents), which is what a dashboard needs; the ledger, not /metrics, is the money's record.
 """
 
+import logging
 import time
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db import DatabaseError
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
@@ -17,6 +19,7 @@ from ops import figures
 from settlements.selectors.operations import last_completed_run, owed_figures, remittance_figures
 
 PREFIX = "wls"
+logger = logging.getLogger(__name__)
 _cache: tuple[float, list[Metric]] = (0.0, [])
 
 
@@ -71,13 +74,25 @@ def domain_metrics() -> list[Metric]:
     return [*metrics, differences, audited_at]
 
 
+def _up(value: int) -> GaugeMetricFamily:
+    up = _gauge("domain_figures_up", "1 when the domain figures could be read from the database, else 0.")
+    up.add_metric([], value)
+    return up
+
+
 class DomainCollector(Collector):
-    """Reads the figures at most once per `METRICS_FIGURES_CACHE_SECONDS` in this process."""
+    """Reads the figures at most once per `METRICS_FIGURES_CACHE_SECONDS` in this process. Without the
+    database the process metrics are still served, with `wls_domain_figures_up 0`."""
 
     def collect(self) -> Iterator[Metric]:
         global _cache
         expires, cached = _cache
         if time.monotonic() >= expires or not cached:
-            cached = domain_metrics()
+            try:
+                cached = [*domain_metrics(), _up(1)]
+            except DatabaseError:
+                logger.exception("/metrics: the domain figures could not be read.")
+                yield _up(0)
+                return
             _cache = (time.monotonic() + settings.METRICS_FIGURES_CACHE_SECONDS, cached)
         yield from cached
