@@ -44,17 +44,20 @@ def log_context(**fields: object) -> Iterator[None]:
         _fields.reset(token)
 
 
-@contextmanager
-def request_log_context(*, request_id: str, user: _UserSource) -> Iterator[None]:
-    """A request's context: its id, and its user's id once authentication has found it (`user()`
-    returns the id, or None while nobody is authenticated yet; it must not query the database)."""
-    fields_token = _fields.set({"request_id": request_id})
-    user_token = _user.set(user)
-    try:
-        yield
-    finally:
-        _user.reset(user_token)
-        _fields.reset(fields_token)
+def bind_request(*, request_id: str, user: _UserSource) -> None:
+    """Start a request's context: its id, and its user's id once authentication has found it (`user()`
+    returns the id, or None while nobody is authenticated yet; it must not query the database).
+
+    Not a context manager: Django logs a 4xx or 5xx answer after the last middleware has returned, and
+    that line belongs to the request too. `clear_request` ends it when the response is finished."""
+    _fields.set({"request_id": request_id})
+    _user.set(user)
+
+
+def clear_request(**kwargs: object) -> None:
+    """The request is over (connected to Django's `request_finished`): its thread logs without it."""
+    _fields.set({})
+    _user.set(None)
 
 
 class LogContextFilter(logging.Filter):

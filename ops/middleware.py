@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
 from api.client_ip import client_ip
-from core.log_context import request_log_context
+from core.log_context import bind_request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What is taken from a client: 8 to 128 characters of letters, digits and - _ . : (a UUID, a trace id,
@@ -41,8 +41,8 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         request.META["wls.request_id"] = request_id
         request.META["wls.client_ip"] = client_ip(request)
-        with request_log_context(request_id=request_id, user=lambda: _user_id(request)):
-            response = self.get_response(request)
+        bind_request(request_id=request_id, user=lambda: _user_id(request))  # cleared by request_finished
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         user_id = _user_id(request)
         if user_id is not None:
