@@ -2,7 +2,10 @@
 business alarms answer 200 "degraded" (ops/health). The process-level proof that readiness goes 503
 with the database unreachable, under gunicorn, is in test_logs_gunicorn.py."""
 
+import json
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db.migrations.recorder import MigrationRecorder
 
 from ops.health import checks
@@ -94,3 +97,13 @@ def test_a_reachable_redis_cache_is_checked_and_ok(anon_client, settings, redis_
 def test_only_get_and_head(anon_client):
     assert anon_client.post("/readyz").status_code == 405
     assert anon_client.head("/healthz").status_code == 200
+
+
+def test_the_readiness_command_is_the_workers_healthcheck(capsys):
+    call_command("readiness")
+    assert json.loads(capsys.readouterr().out)["status"] == "ok"
+    MigrationRecorder.Migration.objects.filter(app="ops", name="0001_initial").delete()
+    with pytest.raises(CommandError) as refused:
+        call_command("readiness")
+    assert refused.value.returncode == 1
+    assert json.loads(capsys.readouterr().out)["checks"]["migrations"]["status"] == "unavailable"
