@@ -20,13 +20,15 @@ from core.log_context import LogContextFilter
 CORE_FIELDS = ("time", "level", "logger", "message")
 # Attributes of a LogRecord that are not written as fields (the message and time are, renamed).
 _RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Extras Django's request logger adds that say nothing a line does not (the request's repr).
+_DROPPED = {"request"}
 
 
 class JsonFormatter(_JsonFormatter):
     """One JSON object per record: the core fields, the context, the extras, the traceback."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("reserved_attrs", sorted(_RECORD_ATTRIBUTES))
+        kwargs.setdefault("reserved_attrs", sorted(_RECORD_ATTRIBUTES | _DROPPED))
         super().__init__(*args, **kwargs)
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
@@ -85,24 +87,25 @@ class GunicornAccessFormatter(JsonFormatter):
     """gunicorn's access line as JSON: the request's id (the middleware's, or the client's header
     when the request never reached Django), user, method, path, status, size and duration."""
 
-    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+    def format(self, record: logging.LogRecord) -> str:
         atoms = record.args if isinstance(record.args, dict) else {}
-        record.msg, record.args = "%s %s %s", (atoms.get("m", "-"), atoms.get("U", "-"), atoms.get("s", "-"))
-        super().add_fields(log_data, record, message_dict)
         request_id = atoms.get("{wls.request_id}e", "-")
-        log_data.update(
-            request_id=request_id if request_id != "-" else None,
-            user_id=_int_or_none(atoms.get("{wls.user_id}e", "-")),
-            client_ip=atoms.get("{wls.client_ip}e", "-")
-            if atoms.get("{wls.client_ip}e", "-") != "-"
-            else atoms.get("h"),
-            method=atoms.get("m"),
-            path=atoms.get("U"),
-            status=_int_or_none(atoms.get("s", "-")),
-            bytes=_int_or_none(atoms.get("B", "-")),
-            duration_ms=round(int(atoms.get("D", 0) or 0) / 1000, 1),
-            user_agent=atoms.get("a"),
-        )
+        client_ip = atoms.get("{wls.client_ip}e", "-")
+        record.msg, record.args = "%s %s %s", (atoms.get("m", "-"), atoms.get("U", "-"), atoms.get("s", "-"))
+        fields = {
+            "request_id": request_id if request_id != "-" else None,
+            "user_id": _int_or_none(atoms.get("{wls.user_id}e", "-")),
+            "client_ip": client_ip if client_ip != "-" else atoms.get("h"),
+            "method": atoms.get("m"),
+            "path": atoms.get("U"),
+            "status": _int_or_none(atoms.get("s", "-")),
+            "bytes": _int_or_none(atoms.get("B", "-")),
+            "duration_ms": round(int(atoms.get("D", 0) or 0) / 1000, 1),
+            "user_agent": atoms.get("a"),
+        }
+        for key, value in fields.items():
+            setattr(record, key, value)
+        return super().format(record)
 
 
 def _int_or_none(value: object) -> int | None:
