@@ -47,7 +47,8 @@ class ReadableFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extras = {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES and not k.startswith("_")}
+        skipped = _RECORD_ATTRIBUTES | _DROPPED
+        extras = {k: v for k, v in vars(record).items() if k not in skipped and not k.startswith("_")}
         if not extras:
             return line
         first, newline, rest = line.partition("\n")
