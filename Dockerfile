@@ -29,5 +29,6 @@ EXPOSE 8000
 # Generated secrets (bin/ensure-secrets, kept in $SECRETS_DIR: compose mounts a volume there) are
 # exported unless the environment gives them, then the command runs.
 ENTRYPOINT ["bin/with-secrets"]
-# Same start as `make run`: migrate, then gunicorn on 0.0.0.0:8000 with 2 workers x 4 threads.
+# gunicorn with gunicorn.conf.py (0.0.0.0:8000, 2 workers x 4 threads by default, JSON logs); the
+# compose file's one-off `migrate` service applies the migrations before it starts.
 CMD ["bin/start-web"]

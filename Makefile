@@ -25,8 +25,8 @@ install: $(STAMP)
 migrate: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
 
-# A running app with demo data on the embedded default database (SQLite).
-# The server is started by bin/start-web, the Docker image's command too (migrate, then gunicorn).
+# A running app with demo data on the embedded default database (SQLite), migrated first.
+# The server is started by bin/start-web (gunicorn with gunicorn.conf.py), the Docker image's command too.
 # Its secrets (Django key, webhook secret, demo passwords) are generated on the first run into
 # .local/secrets (gitignored) and kept: nothing secret is written in the repository.
 LOCAL_SECRETS := SECRETS_DIR=.local/secrets \

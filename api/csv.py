@@ -1,15 +1,16 @@
 """CSV for finance spreadsheets and bank files, streamed so a large export never sits in memory.
 
 `CSVExportMixin` gives a list view `?format=csv`: the same queryset and filters as its JSON pages,
-every row (no pagination), written as the database cursor is read (`iterator(chunk_size=...)`).
+every row (no pagination), written as the database cursor is read (`stream_by_key`).
 """
 
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from rest_framework.renderers import BaseRenderer
@@ -24,6 +25,7 @@ else:
     _ListView = object
 
 CHUNK_SIZE = 2000
+_M = TypeVar("_M", bound=Model)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,6 +39,27 @@ class CSVRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         # Only reached for an answer a view did not stream itself (errors are switched to JSON).
         return json.dumps(data, default=str).encode()
+
+
+def stream_by_key(queryset: QuerySet[_M], *, chunk_size: int = CHUNK_SIZE) -> Iterator[_M]:
+    """Every row of a queryset ordered by primary key, never all in memory.
+
+    One query read through a server-side cursor (`iterator`), as it goes. Behind a transaction-pooling
+    PgBouncer (DATABASE_POOLER=pgbouncer, so DISABLE_SERVER_SIDE_CURSORS) a cursor cannot outlive its
+    transaction, and `iterator` would fetch the whole result at once: there the rows come in pages of
+    `chunk_size` by primary key, one query each (each page a snapshot of its own moment).
+    """
+    if not connections[queryset.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        yield from queryset.iterator(chunk_size=chunk_size)
+        return
+    if list(queryset.query.order_by) not in (["pk"], ["id"]):
+        raise ValueError("stream_by_key needs a queryset ordered by primary key")
+    page = list(queryset[:chunk_size])
+    while page:
+        yield from page
+        if len(page) < chunk_size:
+            return
+        page = list(queryset.filter(pk__gt=page[-1].pk)[:chunk_size])
 
 
 def safe_text(value) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_rates, env_str
+from config.env import env_bool, env_int, env_list, env_rates, env_url
 
 _DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
@@ -82,7 +82,7 @@ AXES_VERBOSE = False
 THROTTLE_RATES = env_rates("DJANGO_THROTTLE_RATES", {"login": "20/min", "user": "6000/min", "integration": "30000/min"})
 # The counters live in Redis when REDIS_URL is set (shared by every worker and host), in this
 # process's memory otherwise (each gunicorn worker then counts on its own).
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_url("REDIS_URL", schemes={"redis", "rediss", "unix"})
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "wls"}

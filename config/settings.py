@@ -5,14 +5,27 @@ required (ImproperlyConfigured at import, naming the variable), and every other 
 that passes `manage.py check --deploy --fail-level WARNING` (`make deploy-check`).
 """
 
-import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_list, env_required, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_int,
+    env_list,
+    env_log_level,
+    env_required,
+    env_str,
+    env_timezone,
+    env_url,
+)
+from config.logging import logging_config
+from config.operations import *  # noqa: F403 - health, metrics, schedules, retention (README "Operations")
 from config.security import *  # noqa: F403 - transport, lockout, throttles, tokens, 2FA (README "Security")
 from config.security import THROTTLE_RATES, TRUSTED_PROXY_COUNT
 
@@ -56,9 +69,15 @@ INSTALLED_APPS = [
     "devtools",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id (X-Request-ID) on every log line of the request and on the response (ops/middleware.py).
+    "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,8 +88,9 @@ MIDDLEWARE = [
     "backoffice.second_factor.middleware.AdminSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: turns a refused login into the lockout answer.
+    # Last but for metrics, as django-axes asks: turns a refused login into the lockout answer.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,13 +118,33 @@ TEMPLATES = [
 # the write lock at BEGIN (so two writers queue instead of failing on lock upgrade), and a busy
 # timeout makes a queued writer wait rather than answer "database is locked".
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
-DATABASES = {
-    "default": dj_database_url.parse(
-        (env_str("DATABASE_URL") if DEBUG else env_required("DATABASE_URL", "when DJANGO_DEBUG is off"))
-        or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+_database_url = (
+    env_str("DATABASE_URL") if DEBUG else env_required("DATABASE_URL", "when DJANGO_DEBUG is off")
+) or f"sqlite:///{SQLITE_PATH}"
+try:
+    _database = dj_database_url.parse(
+        _database_url,
+        # Persistent connections (seconds; 0 closes each at the end of its request or task), checked
+        # before reuse so a connection the server or a pooler dropped is replaced, not an error.
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0, minimum=0, maximum=86400),
+        conn_health_checks=env_bool("DJANGO_CONN_HEALTH_CHECKS", default=True),
     )
-}
+except ValueError as exc:  # an unknown scheme or a malformed URL: one line, without echoing a password
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL dj-database-url understands ({exc}).") from None
+DATABASES = {"default": _database}
+# "pgbouncer" when the URL points at a transaction-pooling PgBouncer: every transaction may run on
+# another server connection, so nothing may outlive a transaction on the server. Django's server-side
+# cursors (`.iterator()`) do, so they are off (the CSV exports then page by key, api/csv.py); the
+# code takes no session-level lock (run, chunk and schedule leases are rows) and its temporary table
+# lives within one transaction; psycopg binds parameters client-side (no prepared statements).
+DATABASE_POOLER = env_choice("DATABASE_POOLER", "none", {"none", "pgbouncer"})
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A host that does not answer fails a connection (and the readiness probe) within this many seconds.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DATABASE_CONNECT_TIMEOUT", 10, minimum=1, maximum=600
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -124,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -169,7 +209,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "WorkLog Settlement API",
     "DESCRIPTION": (
         "Pays independent workers for the time they report. Money is a two-decimal string; "
-        "see the README for the money rules."
+        "see the README for the money rules. The operations endpoints /healthz, /readyz and /metrics "
+        "are not part of this API (no authentication scheme of it applies to them): see the README's "
+        "Operations section."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -196,26 +238,21 @@ SPECTACULAR_SETTINGS = {
 
 # --- Domain ---------------------------------------------------------------------------------
 # How far in the future a segment may end (client clock skew), in seconds.
-SEGMENT_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("SEGMENT_MAX_CLOCK_SKEW_SECONDS", "300"))
+SEGMENT_MAX_CLOCK_SKEW_SECONDS = env_int("SEGMENT_MAX_CLOCK_SKEW_SECONDS", 300, minimum=0, maximum=86400)
 # Workers per settlement chunk: each chunk is one transaction, so this bounds lock time.
-SETTLEMENT_CHUNK_SIZE = int(os.environ.get("SETTLEMENT_CHUNK_SIZE", "100"))
+SETTLEMENT_CHUNK_SIZE = env_int("SETTLEMENT_CHUNK_SIZE", 100, minimum=1, maximum=100_000)
 # Chunks settled at once on PostgreSQL, each in its own connection (SQLite: always one at a time).
-SETTLEMENT_PARALLELISM = int(os.environ.get("SETTLEMENT_PARALLELISM", "2"))
+SETTLEMENT_PARALLELISM = env_int("SETTLEMENT_PARALLELISM", 2, minimum=1, maximum=64)
 # How long an execution of a settlement run holds the run without renewing its lease (every chunk
 # renews it). A RUNNING run whose lease expired is STALLED and may be resumed; so this must exceed
 # the longest chunk, and is how long a crashed run waits before anyone may resume it.
-_lease = os.environ.get("SETTLEMENT_RUN_LEASE_SECONDS", "").strip() or "60"
-if not _lease.isascii() or not _lease.isdigit() or not 1 <= int(_lease) <= 86400:
-    raise ImproperlyConfigured("SETTLEMENT_RUN_LEASE_SECONDS must be a whole number of seconds from 1 to 86400.")
-SETTLEMENT_RUN_LEASE_SECONDS = int(_lease)
+SETTLEMENT_RUN_LEASE_SECONDS = env_int("SETTLEMENT_RUN_LEASE_SECONDS", 60, minimum=1, maximum=86400)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# JSON lines on stdout whenever debug is off, a readable format with debug on (config/logging.py).
+LOG_LEVEL = env_log_level("DJANGO_LOG_LEVEL", "INFO")
+LOGGING = logging_config(json=not DEBUG, level=LOG_LEVEL)
+# Python's warnings as log records too (ops/apps.py), so nothing a server prints escapes the JSON lines.
+LOG_CAPTURE_WARNINGS = not DEBUG
 
 # --- Payouts and background tasks (issue 7) -------------------------------------------------
 # Which payout provider gateway submits remittances: "manual" (never submits; finance or a webhook
@@ -225,32 +262,37 @@ PAYOUT_GATEWAYS = {
     "manual": "settlements.payouts.gateways.manual.ManualGateway",
     "simulated": "settlements.payouts.gateways.simulated.SimulatedGateway",
 }
-PAYOUT_GATEWAY = os.environ.get("PAYOUT_GATEWAY", "manual").strip()
+PAYOUT_GATEWAY = env_str("PAYOUT_GATEWAY", "manual")
 if PAYOUT_GATEWAY not in PAYOUT_GATEWAYS and "." not in PAYOUT_GATEWAY:
     raise ImproperlyConfigured("PAYOUT_GATEWAY must be 'manual', 'simulated' or a dotted path to a gateway class.")
 # Shared secrets of the signed webhook, comma-separated; every one is accepted (rotation) and the
 # first one signs what the simulated provider sends. Without any, every webhook call is refused
 # (401), in debug too: no secret is written in the repository (`make run` and Docker generate one).
 PAYOUT_WEBHOOK_SECRETS = env_list("PAYOUT_WEBHOOK_SECRETS", "")
-PAYOUT_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("PAYOUT_WEBHOOK_TOLERANCE_SECONDS", "300"))
+PAYOUT_WEBHOOK_TOLERANCE_SECONDS = env_int("PAYOUT_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1, maximum=86400)
 # The simulated provider: share of payouts it reports failed (a decimal string from 0 to 1), the
 # seed that makes each payout's outcome a function of its idempotency key, an optional base URL
 # to send its events to by a real signed HTTP call (else they go in-process through the same
 # service as the webhook view), and how long it waits before reporting (database tasks only).
-PAYOUT_SIMULATED_FAILURE_RATE = os.environ.get("PAYOUT_SIMULATED_FAILURE_RATE", "0.1")
-PAYOUT_SIMULATED_SEED = os.environ.get("PAYOUT_SIMULATED_SEED", "worklog-settlement")
-PAYOUT_SIMULATED_WEBHOOK_BASE_URL = os.environ.get("PAYOUT_SIMULATED_WEBHOOK_BASE_URL", "").rstrip("/")
-PAYOUT_SIMULATED_REPORT_DELAY_SECONDS = int(os.environ.get("PAYOUT_SIMULATED_REPORT_DELAY_SECONDS", "0"))
+PAYOUT_SIMULATED_FAILURE_RATE = env_decimal(
+    "PAYOUT_SIMULATED_FAILURE_RATE", "0.1", minimum=Decimal("0"), maximum=Decimal("1")
+)
+PAYOUT_SIMULATED_SEED = env_str("PAYOUT_SIMULATED_SEED", "worklog-settlement")
+PAYOUT_SIMULATED_WEBHOOK_BASE_URL = env_url("PAYOUT_SIMULATED_WEBHOOK_BASE_URL", schemes={"http", "https"}).rstrip("/")
+PAYOUT_SIMULATED_REPORT_DELAY_SECONDS = env_int("PAYOUT_SIMULATED_REPORT_DELAY_SECONDS", 0, minimum=0, maximum=86400)
 
 # Background tasks (django-tasks, the backport of Django 6's django.tasks). "immediate" runs a
 # task at once in the process that enqueues it (the embedded default, `make run`, the tests);
 # "database" stores it for `python manage.py db_worker` (docker-compose's worker service).
-TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate").strip().lower()
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
 }
-if TASKS_BACKEND not in _TASK_BACKENDS:
-    raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", _TASK_BACKENDS)
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# With the database backend a settlement run fans its chunks out as tasks that any number of
+# `db_worker` processes take (settlements/fanout.py); off, one task executes the whole run in one
+# worker (SETTLEMENT_PARALLELISM threads). The immediate backend always executes in one process.
+_fan_out = env_bool("SETTLEMENT_FAN_OUT", default=True)
+SETTLEMENT_FAN_OUT = TASKS_BACKEND == "database" and _fan_out
 # --- end of payouts and background tasks ----------------------------------------------------

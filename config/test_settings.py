@@ -20,6 +20,9 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+LOG_CAPTURE_WARNINGS = False  # pytest reports warnings itself
+# /metrics reads the figures afresh on every scrape, so a test sees what it just wrote.
+METRICS_FIGURES_CACHE_SECONDS = 0
 
 # Test hook (settlements/services/run_checkpoints.py): pause a settlement run at a named point, so a
 # crash test run in a child process can kill it there. Read here only, never in production settings.

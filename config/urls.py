@@ -9,6 +9,8 @@ from audit.api.users import RevokeUserTokensView
 from backoffice.second_factor import views as second_factor
 
 urlpatterns = [
+    # Health, readiness and metrics: anonymous or network-restricted, outside the API (ops/urls.py).
+    path("", include("ops.urls")),
     # Before admin/: the admin's own catch-all would answer these paths with a 404.
     path("admin/second-factor/", second_factor.setup, name="second-factor-setup"),
     path(

@@ -75,6 +75,8 @@ class SettlementRun(models.Model):
     period_end = models.DateField()
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its first execution took it (a run queued for the workers waits between the two).
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

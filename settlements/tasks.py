@@ -14,10 +14,12 @@ resuming never pays anyone twice.
 import logging
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django_tasks import task
 
+from settlements.fanout import settlement_run_fan_out
 from settlements.models import SettlementRun
 from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_pending
 from settlements.services.run_lease import RunCompleted, RunInProgress, settlement_run_resumable
@@ -31,9 +33,13 @@ def settlement_run_task(run_id: int) -> dict:
     """Execute (or finish) a run, then send its payouts and any an earlier crash left behind.
 
     A run already COMPLETED, or held by another live execution (a resume that came first), is left
-    alone: that is not a failure of this task.
+    alone: that is not a failure of this task. With `SETTLEMENT_FAN_OUT` (the database backend's
+    default) the run's chunks are handed to every task worker instead, and the chunk that completes
+    the run sends its payouts.
     """
     try:
+        if settings.SETTLEMENT_FAN_OUT:  # its chunks go to every db_worker (settlements/fanout.py)
+            return settlement_run_fan_out(run_id=run_id)
         run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
     except (RunCompleted, RunInProgress) as exc:
         return {"runId": run_id, "skipped": exc.code}

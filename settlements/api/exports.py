@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
-from api.csv import CHUNK_SIZE, CSVRenderer, JSONErrorsMixin, csv_response, csv_stream, safe_text
+from api.csv import CSVRenderer, JSONErrorsMixin, csv_response, csv_stream, safe_text, stream_by_key
 from api.filtersets import query_value
 from api.permissions import IsFinanceStaff
 from settlements.models import RemittanceStatus, SettlementRun
@@ -39,7 +39,7 @@ def remittance_csv_rows(*, run: SettlementRun, status: str | None = None) -> Ite
     if status:
         remittances = remittances.filter(status=status)
     totals: dict[str, Decimal] = {}
-    for remittance in remittances.iterator(chunk_size=CHUNK_SIZE):
+    for remittance in stream_by_key(remittances):
         totals[remittance.currency] = totals.get(remittance.currency, Decimal("0.00")) + remittance.amount
         yield [
             safe_text(remittance.worker.name),

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from core.errors import Conflict
@@ -68,7 +68,13 @@ def run_lease_claim(*, run_id: int, owner: UUID) -> None:
     claimed = (
         SettlementRun.objects.filter(free, pk=run_id)
         .exclude(status=RunStatus.COMPLETED)
-        .update(status=RunStatus.RUNNING, lease_owner=owner, lease_expires_at=lease_expiry(), error="")
+        .update(
+            status=RunStatus.RUNNING,
+            lease_owner=owner,
+            lease_expires_at=lease_expiry(),
+            error="",
+            started_at=Coalesce(F("started_at"), Value(timezone.now(), output_field=DateTimeField())),
+        )
     )
     if claimed:
         return

@@ -16,16 +16,19 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextvars import copy_context
 from datetime import date
 from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.models import Action, ObjectType
 from audit.services import audit_changes, audit_record
-from settlements.models import Remittance, RunStatus, SettlementRun
+from core.log_context import log_context
+from settlements.models import Remittance, RunStatus, SettlementRun, SettlementRunChunk
 from settlements.selectors import default_period_end
 from settlements.services.chunks import settle_workers
 from settlements.services.run_checkpoints import run_checkpoint
@@ -112,27 +115,63 @@ def settlement_run_execute(
     worker, or `worker_ids`, cut into chunks of `SETTLEMENT_CHUNK_SIZE`); a resume settles the chunks
     of that plan not yet done, and ignores `worker_ids`.
     """
-    owner = uuid.uuid4()
+    with log_context(run_id=run.pk):
+        owner = uuid.uuid4()
+        chunks, done_before, total = settlement_run_begin(run=run, owner=owner, worker_ids=worker_ids)
+        try:
+            for done in _settle_chunks(run=run, chunks=chunks, owner=owner, done=done_before, on_chunk=on_chunk):
+                if progress:
+                    progress(done, total)
+            run_checkpoint("before_finish")
+        except RunLeaseLost:
+            raise  # another execution holds the run now: its status is its own to write
+        except BaseException as exc:  # a failure, or an interruption (Ctrl-C): FAILED, resumable at once
+            run_finish(run_id=run.pk, owner=owner, status=RunStatus.FAILED, error=str(exc) or type(exc).__name__)
+            raise
+        run_finish(run_id=run.pk, owner=owner, status=RunStatus.COMPLETED)
+    run.refresh_from_db()
+    return run
+
+
+def settlement_run_begin(
+    *, run: SettlementRun, owner: uuid.UUID, worker_ids: Iterable[int] | None = None
+) -> tuple[list["Chunk"], int, int]:
+    """Take the run's lease for the execution `owner` and return its plan: the chunks still to settle,
+    the workers done and in all. Raises `RunCompleted` / `RunInProgress` (the lease) like
+    `settlement_run_execute`, which starts with it; a fanned-out execution (settlements/fanout.py)
+    starts with it too, then hands each chunk to a task."""
     run_lease_claim(run_id=run.pk, owner=owner)
     try:
-        chunks, done_before, total = run_plan(
+        return run_plan(
             run_id=run.pk,
             owner=owner,
             candidates=lambda: _candidate_workers(worker_ids),
             chunk_size=max(1, settings.SETTLEMENT_CHUNK_SIZE),
         )
-        for done in _settle_chunks(run=run, chunks=chunks, owner=owner, done=done_before, on_chunk=on_chunk):
-            if progress:
-                progress(done, total)
-        run_checkpoint("before_finish")
     except RunLeaseLost:
-        raise  # another execution holds the run now: its status is its own to write
-    except BaseException as exc:  # a failure, or an interruption (Ctrl-C): FAILED, resumable at once
+        raise
+    except BaseException as exc:
         run_finish(run_id=run.pk, owner=owner, status=RunStatus.FAILED, error=str(exc) or type(exc).__name__)
         raise
-    run_finish(run_id=run.pk, owner=owner, status=RunStatus.COMPLETED)
-    run.refresh_from_db()
-    return run
+
+
+def settlement_chunk_settle(*, run: SettlementRun, chunk: "Chunk", owner: uuid.UUID) -> int:
+    """Settle one chunk of the plan for the execution `owner` (its own transaction, again on a fresh
+    connection if its connection is lost); its number of workers. A chunk already done counts 0 workers
+    and pays nobody again; `RunLeaseLost` when another execution holds the run."""
+    return _settle_counted(run=run, chunk=chunk, owner=owner)
+
+
+def settlement_run_close(*, run_id: int, owner: uuid.UUID) -> bool:
+    """COMPLETED once every chunk of the plan is done, if `owner` still holds the run; True only for the
+    call whose write completed it (so one caller sends the run's payouts). Each chunk calls this after
+    its commit: the last to commit sees every other one done."""
+    if SettlementRunChunk.objects.filter(run_id=run_id, done_at__isnull=True).exists():
+        return False
+    completed = SettlementRun.objects.filter(pk=run_id, lease_owner=owner, status=RunStatus.RUNNING).update(
+        status=RunStatus.COMPLETED, error="", lease_owner=None, lease_expires_at=None, finished_at=timezone.now()
+    )
+    return completed == 1
 
 
 def _parallelism(chunks: "list[Chunk]") -> int:
@@ -176,7 +215,8 @@ def _settle_chunks(
     pending = iter(chunks)
     failure: BaseException | None = None
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="settle") as pool:
-        in_flight = {pool.submit(settle, chunk) for chunk in islice(pending, parallelism)}
+        # Each chunk thread logs with this execution's context (run id, request or task).
+        in_flight = {pool.submit(copy_context().run, settle, chunk) for chunk in islice(pending, parallelism)}
         while in_flight:
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -189,7 +229,9 @@ def _settle_chunks(
                 else:  # only the first is raised; the others are logged
                     logger.error("Settlement run %s: another chunk failed too", run.pk, exc_info=error)
             if failure is None:
-                in_flight |= {pool.submit(settle, chunk) for chunk in islice(pending, len(finished))}
+                in_flight |= {
+                    pool.submit(copy_context().run, settle, chunk) for chunk in islice(pending, len(finished))
+                }
     if failure is not None:
         raise failure
 

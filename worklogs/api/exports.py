@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from api.csv import CHUNK_SIZE, CSVExportMixin, safe_text
+from api.csv import CSVExportMixin, safe_text, stream_by_key
 
 WORKLOG_HEADER = [
     "worklog id",
@@ -25,7 +25,7 @@ WORKLOG_HEADER = [
 
 
 def worklog_csv_rows(queryset: QuerySet) -> Iterator[list]:
-    for worklog in queryset.select_related("worker", "task").iterator(chunk_size=CHUNK_SIZE):
+    for worklog in stream_by_key(queryset.select_related("worker", "task")):
         yield [
             worklog.pk,
             safe_text(worklog.external_id),
