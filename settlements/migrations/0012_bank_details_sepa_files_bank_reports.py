@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0009_settlementrun_started_at"),
+        ("settlements", "0011_approval_and_return_guards"),
         ("worklogs", "0003_settlement_and_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
