@@ -13,15 +13,17 @@ from django.urls import reverse
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import body_of
 from api.openapi import conflict
 from api.permissions import IsFinanceStaff
-from api.xml import XML_MEDIA_TYPE, XMLRenderer
+from api.xml import XML_MEDIA_TYPE, RawXMLParser, TextXMLParser, XMLRenderer
 from settlements.models import SepaFile
 from settlements.selectors import run_list
+from settlements.services.bank_reports import bank_report_receive
 from settlements.services.sepa_files import NothingPayable, sepa_file_create
 
 EXCLUDED_HEADER = "X-Excluded-Remittances"
@@ -101,3 +103,58 @@ class SepaFileXMLView(XMLAnswerView):
     def get(self, request, pk: int):
         sepa_file = get_object_or_404(SepaFile.objects.all(), pk=pk)
         return xml_response(sepa_file.content)
+
+
+class BankReportOutcomeSerializer(serializers.Serializer):
+    end_to_end_id = serializers.CharField()
+    status = serializers.CharField(help_text="The bank's TxSts: ACSC, ACCC, RJCT, ACTC, ACCP, ACSP, PDNG, ...")
+    reason_code = serializers.CharField(help_text="StsRsnInf/Rsn/Cd (for a RJCT), else empty.")
+    remittance_id = serializers.IntegerField(allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=[
+            "paid",
+            "failed",
+            "returned",
+            "still_processing",
+            "unchanged",
+            "unknown_end_to_end_id",
+            "unsupported_status",
+        ]
+    )
+
+
+class BankReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    message_id = serializers.CharField()
+    replayed = serializers.BooleanField(help_text="True when this message id was received before: nothing changed.")
+    received_at = serializers.DateTimeField()
+    transactions = BankReportOutcomeSerializer(many=True)
+
+
+class BankReportView(APIView):
+    """`POST /api/bank-reports/`: a pain.002.001.03 payment-status report, applied once per message id."""
+
+    permission_classes = [IsFinanceStaff]
+    parser_classes = [RawXMLParser, TextXMLParser]
+
+    @extend_schema(
+        operation_id="bank_reports_create",
+        request={XML_MEDIA_TYPE: OpenApiTypes.BINARY},
+        responses={
+            201: OpenApiResponse(BankReportSerializer, description="Applied; each transaction's outcome."),
+            200: OpenApiResponse(BankReportSerializer, description="A replay: the stored outcomes, nothing changed."),
+            400: OpenApiResponse(description="Malformed XML, a DTD or entities, or not a pain.002; nothing written."),
+        },
+    )
+    def post(self, request):
+        raw = request.data if isinstance(request.data, bytes) else b""
+        result = bank_report_receive(raw_body=raw, actor=request.user)
+        report = result.report
+        body = {
+            "id": report.pk,
+            "message_id": report.message_id,
+            "replayed": result.replayed,
+            "received_at": report.received_at,
+            "transactions": report.outcomes,
+        }
+        return Response(BankReportSerializer(body).data, status=200 if result.replayed else 201)

@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from settlements.api.exports import RunRemittancesCSVView
 from settlements.api.payees import PayoutDestinationConfirmView, PayoutDestinationView
 from settlements.api.runs import GenerateRemittancesView, SettlementRunResumeView
-from settlements.api.sepa import RunSepaFileView, SepaFileXMLView
+from settlements.api.sepa import BankReportView, RunSepaFileView, SepaFileXMLView
 from settlements.api.statement import WorkerStatementView
 from settlements.api.views import WorkerBalanceView
 from settlements.api.webhooks import PayoutEventView
@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("api/settlement-runs/<int:pk>/sepa-files/", RunSepaFileView.as_view(), name="settlement-run-sepa-files"),
     path("api/sepa-files/<int:pk>.xml", SepaFileXMLView.as_view(), name="sepa-file-xml"),
+    path("api/bank-reports/", BankReportView.as_view(), name="bank-reports"),
     path("api/payout-events/", PayoutEventView.as_view(), name="payout-events"),
     # The seed's generate endpoint; the trailing slash is optional.
     re_path(r"^generate-remittances-for-all-users/?$", GenerateRemittancesView.as_view(), name="generate-remittances"),
