@@ -49,8 +49,8 @@ def filed(api, make_client, debtor):
 
 def test_settled_rejected_accepted_and_unknown_transactions_are_applied_once(api, filed):
     r, e2e = filed["remittances"], filed["e2e"]
-    transactions = [(e2e["a"], "ACSC", ""), (e2e["b"], "RJCT", "AC04"), (e2e["c"], "ACTC", ""), ("42424242", "ACCC", "")]
-    body = pain002("BANK-1", transactions)
+    unknown = ("42424242", "ACCC", "")
+    body = pain002("BANK-1", [(e2e["a"], "ACSC", ""), (e2e["b"], "RJCT", "AC04"), (e2e["c"], "ACTC", ""), unknown])
 
     response = post_report(api, body)
 
