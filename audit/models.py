@@ -36,6 +36,7 @@ class Action(models.TextChoices):
     REMITTANCE_MARKED_PAID = "remittance.marked_paid", "status, providerReference"
     REMITTANCE_MARKED_FAILED = "remittance.marked_failed", "status, statusReason"
     REMITTANCE_CANCELLED = "remittance.cancelled", "status, statusReason"
+    REMITTANCE_PAYOUT_RETRIED = "remittance.payout_retried", "submissionStatus, idempotencyKey (the submission retried)"
     SETTLEMENT_RUN_CREATED = "settlement_run.created", "periodEnd, status"
     USER_GROUP_ADDED = "user.group_added", "group"
     USER_GROUP_REMOVED = "user.group_removed", "group"
