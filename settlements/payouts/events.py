@@ -35,7 +35,7 @@ from settlements.models import (
     RemittanceStatus,
 )
 from settlements.payouts.signed_json import EVENT_FAILED, EVENT_PAID, EVENT_TYPES
-from settlements.services.remittances import remittance_mark_failed, remittance_mark_paid
+from settlements.services.remittances import remittance_mark_failed, remittance_mark_paid, remittance_mark_returned
 
 logger = logging.getLogger(__name__)
 
@@ -155,10 +155,13 @@ def _failed_after_paid(parsed: ProviderEvent, remittance: Remittance) -> tuple[s
 
 
 def _mark_returned(parsed: ProviderEvent, remittance: Remittance) -> tuple[str, str]:
-    return OUTCOME_IGNORED, (
-        f"Remittance {remittance.pk} is PAID and this payout.failed occurred after its payout.paid; "
-        "returns are not supported yet, the event changes nothing."
+    remittance_mark_returned(
+        remittance=remittance,
+        reason=_failure_reason(parsed),
+        source=EVENT_FAILED,
+        occurred_at=parsed.occurred_at,
     )
+    return OUTCOME_APPLIED, f"Remittance {remittance.pk}: PAID -> RETURNED (payout.failed after payout.paid)."
 
 
 def processor_event_receive(*, raw_body: bytes, headers: Mapping[str, str], now: float | None = None) -> EventReceipt:

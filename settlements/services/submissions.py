@@ -11,7 +11,7 @@ Which remittances are submittable is decided in one place, `payable_remittances`
 """
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from audit.models import Action, ObjectType
 from audit.services import Actor, audit_record
@@ -29,8 +29,11 @@ from settlements.models import (
 
 def payable_remittances(remittances: QuerySet[Remittance]) -> QuerySet[Remittance]:
     """The remittances of `remittances` that may go to a gateway now: the one filter every
-    submission path applies (a payee or approval rule is one more `.filter` here)."""
-    return remittances.filter(status=RemittanceStatus.PENDING)
+    submission path applies (a payee rule is one more `.filter` here). PENDING, of a run that needs
+    no approval or was approved (four eyes; the database refuses a submission otherwise)."""
+    return remittances.filter(
+        Q(run__approval_required=False) | Q(run__approved_at__isnull=False), status=RemittanceStatus.PENDING
+    )
 
 
 def payout_submissions_create(*, remittances: list[Remittance]) -> list[PayoutSubmission]:

@@ -4,11 +4,24 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 import settlements.models
+from core.db_guards import per_vendor
+
+SQLITE_SUBMISSION_TRIGGER = """
+CREATE TRIGGER settlements_submission_needs_approval
+    BEFORE INSERT ON settlements_payoutsubmission
+    FOR EACH ROW WHEN EXISTS (
+    SELECT 1 FROM settlements_remittance r JOIN settlements_settlementrun s ON s.id = r.run_id
+    WHERE r.id = NEW.remittance_id AND s.approval_required AND s.approved_at IS NULL
+)
+BEGIN
+    SELECT RAISE(ABORT, 'payout submission refused: the settlement run of the remittance awaits approval');
+END;
+"""
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0009_settlementrun_started_at"),
+        ("settlements", "0011_approval_and_return_guards"),
     ]
 
     operations = [
@@ -112,5 +125,11 @@ class Migration(migrations.Migration):
                 ),
                 name="payoutsubmission_submitting_has_lease",
             ),
+        ),
+        # SQLite rebuilt the submission table above, dropping its triggers: the approval guard of 0011
+        # is created again (PostgreSQL altered the table in place and kept it).
+        per_vendor(
+            {"sqlite": ["DROP TRIGGER IF EXISTS settlements_submission_needs_approval;", SQLITE_SUBMISSION_TRIGGER]},
+            {"sqlite": ["DROP TRIGGER IF EXISTS settlements_submission_needs_approval;", SQLITE_SUBMISSION_TRIGGER]},
         ),
     ]
