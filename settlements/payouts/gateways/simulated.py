@@ -81,6 +81,7 @@ class SimulatedGateway(PayoutGateway):
         cls.batches.clear()
         cls.faults.clear()
         cls.hold = None
+        cls.hold_timeout_seconds = 30.0
 
     @classmethod
     def payouts_per_key(cls) -> dict[str, int]:
