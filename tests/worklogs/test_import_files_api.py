@@ -110,9 +110,8 @@ def test_formulas_brought_in_by_an_import_are_stored_as_text_and_neutralised_in_
     seed["tasks"][0]["title"] = "+SUM(1+1)"
     seed["worklogs"][0]["external_id"] = "-2+3"
     for item in (*seed["worklogs"], *seed["adjustments"]):
-        for key in ("user_external_id",):
-            if item.get(key) == "u-ada":
-                item[key] = "@u-ada"
+        if item["user_external_id"] == "u-ada":
+            item["user_external_id"] = "@u-ada"
     for entry in seed["time_entries"]:
         if entry["worklog_external_id"] == "wl-1":
             entry["worklog_external_id"] = "-2+3"
@@ -127,4 +126,4 @@ def test_formulas_brought_in_by_an_import_are_stored_as_text_and_neutralised_in_
 
     run = settlement_services.settlement_generate(period_end=date(2026, 10, 31))
     remittances = _cells(api.get(f"/api/settlement-runs/{run.pk}/remittances.csv"))
-    assert ["'=cmd|' /C calc'!A0", "'@u-ada"] == next(r for r in remittances if r[1] == "'@u-ada")[:2]
+    assert next(r for r in remittances if r[1] == "'@u-ada")[:2] == ["'=cmd|' /C calc'!A0", "'@u-ada"]

@@ -75,7 +75,13 @@ def test_reimporting_adds_nothing_and_a_later_file_appends_its_new_entries_after
     later["time_entries"].insert(0, {"worklog_external_id": "wl-2", "occurred_on": "2026-10-05", "hours": "1"})
     report = run(json.dumps(later))
     assert report["created"] == counts(segment=1) and report["skipped"]["segment"] == 5
-    assert spans()[-1] == ("ada@example.com", "2026-10-05T03:45:00Z", "2026-10-05T04:45:00Z", "ACTIVE", Decimal("45.39"))
+    assert spans()[-1] == (
+        "ada@example.com",
+        "2026-10-05T03:45:00Z",
+        "2026-10-05T04:45:00Z",
+        "ACTIVE",
+        Decimal("45.39"),
+    )
 
 
 def test_a_day_past_24_hours_for_a_worker_is_reported_and_the_next_entry_takes_its_place():
@@ -83,8 +89,9 @@ def test_a_day_past_24_hours_for_a_worker_is_reported_and_the_next_entry_takes_i
     report = run(body)
 
     assert [(r["line"], r["kind"]) for r in report["rejected_rows"]] == [(29, "segment")]
-    assert "entries of 2026-10-05 pass 24 hours: 20 h are laid out already and this entry adds 5 h" in (
-        report["rejected_rows"][0]["reason"]
+    assert (
+        "entries of 2026-10-05 pass 24 hours: 20 h are laid out already and this entry adds 5 h"
+        in (report["rejected_rows"][0]["reason"])
     )
     assert [(s[1], s[2]) for s in spans()] == [
         ("2026-10-05T00:00:00Z", "2026-10-05T20:00:00Z"),

@@ -11,7 +11,7 @@ staff and integration clients may import.
 
 from decimal import Decimal
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
@@ -223,7 +223,7 @@ V2_SCHEMA = {
                 "required": ["user_external_id", "amount_cents", "reason"],
                 "properties": {
                     "user_external_id": _ID,
-                    "worklog_external_id": {"oneOf": [*_ID["oneOf"], {"type": "null"}]},
+                    "worklog_external_id": {**_ID, "nullable": True},
                     "amount_cents": {"type": "integer", "example": -1050},
                     "reason": _TEXT,
                     "relates_to_period_start": {**_DATE, "nullable": True},
@@ -275,7 +275,11 @@ class ImportView(APIView):
                 "required": ["file"],
             },
         },
-        responses={200: {"oneOf": [REPORT_SCHEMA, FILE_REPORT_SCHEMA]}},
+        responses={
+            200: {"oneOf": [REPORT_SCHEMA, FILE_REPORT_SCHEMA]},
+            413: OpenApiResponse(description="The file is larger than 64 MiB; nothing written."),
+            415: OpenApiResponse(description="The body names a charset other than UTF-8; nothing written."),
+        },
         parameters=[
             OpenApiParameter("dryRun", bool, description="Validate and report without writing anything."),
             OpenApiParameter(
