@@ -77,7 +77,8 @@ def _rate(header: list[str], record: dict[str, str]) -> tuple[Decimal | None, st
     for column in header:
         match = COST_RATE.match(column)
         if match:
-            return parse_rate(record.get(column) or "", column), match.group(1)
+            rate = parse_rate(record.get(column) or "", column)
+            return rate, (match.group(1) if rate is not None else None)
     return None, None
 
 
