@@ -41,9 +41,12 @@ WITH eligible AS MATERIALIZED (
       AND NOT EXISTS (
           SELECT 1 FROM worklogs_item v
           WHERE v.reverses_id = i.id AND v.worker_id = ANY(%(workers)s) AND v.effective_date > %(end)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM settlements_remittance p
-          WHERE p.worker_id = i.worker_id AND p.period_end = %(end)s AND p.status IN {LIVE})
+      -- Workers already paid for the period: one list, read once per chunk (an InitPlan). As a
+      -- correlated NOT EXISTS the planner expected no row and rescanned, for each item, every
+      -- remittance of the period, which the run itself keeps adding: 13 minutes at scale 1.
+      AND i.worker_id <> ALL (ARRAY(
+          SELECT p.worker_id FROM settlements_remittance p
+          WHERE p.worker_id = ANY(%(workers)s) AND p.period_end = %(end)s AND p.status IN {LIVE}))
 ),
 remittances AS (
     INSERT INTO settlements_remittance
