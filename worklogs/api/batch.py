@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import api_exception_handler
-from api.fields import IdField
+from api.fields import ExternalIdField, IdField
 from api.idempotency import idempotent
 from api.openapi import IDEMPOTENCY_HEADER
 from worklogs import selectors
@@ -33,12 +33,12 @@ class SegmentBatchItemSerializer(SegmentCreateSerializer):
     """One item: the single endpoint's body, plus which worklog (exactly one of the two references)."""
 
     worklog_id = IdField(required=False)
-    worklog_external_id = serializers.CharField(required=False, max_length=WORKLOG_EXTERNAL_ID_LENGTH)
+    worklog_external_id = ExternalIdField(required=False, max_length=WORKLOG_EXTERNAL_ID_LENGTH)
 
 
 class WorklogReferenceSerializer(serializers.Serializer):
     worklog_id = IdField(required=False)
-    worklog_external_id = serializers.CharField(required=False, max_length=WORKLOG_EXTERNAL_ID_LENGTH)
+    worklog_external_id = ExternalIdField(required=False, max_length=WORKLOG_EXTERNAL_ID_LENGTH)
 
     def validate(self, attrs):
         if ("worklog_id" in attrs) == ("worklog_external_id" in attrs):
@@ -50,7 +50,7 @@ class SegmentBatchSerializer(serializers.Serializer):
     """The envelope; its items are read one by one below, so that each gets its own answer."""
 
     segments = serializers.ListField(
-        child=serializers.JSONField(), min_length=1, max_length=MAX_BATCH, help_text="1 to 500 items."
+        child=serializers.JSONField(allow_null=True), min_length=1, max_length=MAX_BATCH, help_text="1 to 500 items."
     )
 
 

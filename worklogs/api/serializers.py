@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import DayField, MoneyDigits, MoneyInputField, OffsetDateTimeField, RelatedIdField
+from api.fields import DayField, ExternalIdField, MoneyDigits, MoneyInputField, OffsetDateTimeField, RelatedIdField
 from core.money import format_money
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus, remittance_status_of
 
@@ -145,10 +145,10 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 # --- Input ----------------------------------------------------------------------------------
 
 
-def external_id_field(model) -> serializers.CharField:
+def external_id_field(model) -> ExternalIdField:
     """The source's own id of a row (unique per kind, as long as the column): optional, never blank."""
     max_length = model._meta.get_field("external_id").max_length
-    return serializers.CharField(max_length=max_length, required=False, allow_null=True, default=None)
+    return ExternalIdField(max_length=max_length, required=False, allow_null=True, default=None)
 
 
 class WorkerCreateSerializer(serializers.Serializer):
