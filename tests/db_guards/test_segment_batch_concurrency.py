@@ -3,6 +3,7 @@ recorded, the money is exact, and batches naming the same workers in opposite or
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from tests.db_guards.threads import POSTGRES_THREADS, in_threads, token_client
 from tests.support.factories import FinanceUserFactory, TaskFactory, WorkerFactory, WorkLogFactory
@@ -50,7 +51,7 @@ def test_two_batches_for_one_worker_record_exactly_one_of_each_overlapping_pair(
     live = Segment.objects.filter(worker=worker).order_by("started_at")
     assert live.count() == PAIRS
     ends = list(live.values_list("started_at", "ended_at"))
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(ends, ends[1:], strict=False))
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(ends))
     # Ten minutes at 45.39/h are 7.565 exactly: the worklog's total is its exact total rounded once.
     for worklog in (first_wl, second_wl):
         worklog.refresh_from_db()
@@ -66,9 +67,7 @@ def test_batches_naming_the_same_workers_in_opposite_orders_do_not_deadlock():
     user = FinanceUserFactory()
 
     def batch(order, offset):
-        return [
-            _item(worklogs[w], base + timedelta(minutes=30 * n + offset), 10) for n in range(20) for w in order
-        ]
+        return [_item(worklogs[w], base + timedelta(minutes=30 * n + offset), 10) for n in range(20) for w in order]
 
     results = in_threads(
         _post(token_client(user), batch([0, 1, 2], 0)),
