@@ -1,5 +1,7 @@
 """The benchmark's verdicts against its targets, and its figures as a table."""
 
+from devtools.bench import batch
+
 TARGETS = {
     "settlement.items_per_s": (">=", 160_000),
     "settlement.speedup_vs_naive": (">=", 50),
@@ -29,8 +31,11 @@ def verdicts(results: dict) -> dict:
         found["ingest.segments_per_s"] = results["ingest_gunicorn"]["segments_per_s"]
         found["ingest.p99_ms"] = results["ingest_gunicorn"]["p99_ms"]
     return {
-        name: {"value": value, "target": f"{TARGETS[name][0]} {TARGETS[name][1]}", "met": _meets(name, value)}
-        for name, value in found.items()
+        **{
+            name: {"value": value, "target": f"{TARGETS[name][0]} {TARGETS[name][1]}", "met": _meets(name, value)}
+            for name, value in found.items()
+        },
+        **batch.verdicts(results),
     }
 
 
@@ -78,6 +83,7 @@ def table_lines(results: dict) -> list[str]:
     if "ingest_gunicorn" in results:
         row = results["ingest_gunicorn"]
         rows.append(("ingestion (gunicorn)", f"{row['segments_per_s']:.0f} segments/s, " + _latency(row)))
+    rows.extend(batch.table_rows(results))
     rows.append(("peak RSS (bench process)", f"{results['peak_rss_mb_process']:.0f} MB"))
     width = max(len(name) for name, _ in rows)
     lines = ["", *(f"{name.ljust(width)}  {value}" for name, value in rows), ""]

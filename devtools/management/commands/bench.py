@@ -20,7 +20,7 @@ from django.db import connection
 from django.test import Client
 
 from api.tokens import token_issue
-from devtools.bench import datagen, httpload, measure, report, wrk
+from devtools.bench import batch, datagen, httpload, measure, report, wrk
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
 
@@ -70,6 +70,8 @@ class Command(BaseCommand):
         self.reads(plan, results, options, token)
         if not options["no_gunicorn"]:
             self.over_http(plan, results, options, token, ingest_worklogs)
+        results["audit_after_bench"] = batch.audit_after()
+        self.log(f"audit after the bench: {results['audit_after_bench']}")
         results["peak_rss_mb_process"] = measure.peak_rss_mb()
         results["total_seconds"] = time.perf_counter() - started
         results["targets"] = report.verdicts(results)
@@ -245,6 +247,9 @@ class Command(BaseCommand):
             # wrk stops at its deadline with requests in flight: those may still land, never fewer.
             ingest["segments_created"] = Segment.objects.filter(worklog_id__in=ingest_worklogs).count() - before
             self.log(f"ingestion (gunicorn, 8 clients): {ingest}")
+            batches = max(3, per_client // 10)
+            results["ingest_batch_gunicorn"] = batch.measure(port, token, batches, ingest["segments_per_s"])
+            self.log(f"batch ingestion (gunicorn, 8 clients): {results['ingest_batch_gunicorn']}")
         results["list_gunicorn"] = lists
         results["ingest_gunicorn"] = ingest
 
