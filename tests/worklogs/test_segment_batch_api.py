@@ -166,3 +166,20 @@ def test_a_malformed_envelope_is_400_and_writes_nothing(api, body, field):
     response = api.post(BATCH, body, format="json")
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_the_schema_documents_the_batch_request_and_answer(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/segments/batch/"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SegmentBatchRequest")
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer.endswith("/SegmentBatchAnswer")
+    components = schema["components"]["schemas"]
+    result = components["SegmentBatchAnswer"]["properties"]["results"]["items"]["$ref"]
+    assert result.endswith("/SegmentBatchResult")
+    body = components["SegmentBatchResult"]["properties"]["body"]["oneOf"]
+    assert {"$ref": "#/components/schemas/Segment"} in body
+    item = components["SegmentBatchRequest"]["properties"]["segments"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert {"worklogId", "worklogExternalId", "startedAt", "endedAt", "externalId", "note"} <= set(
+        components[item]["properties"]
+    )

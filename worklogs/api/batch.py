@@ -9,7 +9,7 @@ request order; only a malformed envelope (not `{"segments": [...]}`, no item or 
 """
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -57,7 +57,24 @@ class SegmentBatchSerializer(serializers.Serializer):
 class SegmentBatchRequestSchema(serializers.Serializer):
     """The request as the schema shows it."""
 
+    class Meta:
+        ref_name = "SegmentBatch"
+
     segments = SegmentBatchItemSerializer(many=True, help_text=f"1 to {MAX_BATCH} items, applied in this order.")
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Segment"},
+            {"$ref": "#/components/schemas/ValidationError"},
+            {"$ref": "#/components/schemas/Error"},
+        ],
+        "description": "What that endpoint would have sent: the Segment (201, 200), or the error body (400, 404, 409).",
+    }
+)
+class ResultBodyField(serializers.JSONField):
+    pass
 
 
 class SegmentBatchResultSerializer(serializers.Serializer):
@@ -65,9 +82,7 @@ class SegmentBatchResultSerializer(serializers.Serializer):
         choices=[200, 201, 400, 404, 409],
         help_text="What POST /api/worklogs/{id}/segments/ would have answered for this item.",
     )
-    body = serializers.JSONField(
-        help_text="What that endpoint would have sent: the Segment (201, 200), or the error body (400, 404, 409)."
-    )
+    body = ResultBodyField()
 
 
 class SegmentBatchAnswerSerializer(serializers.Serializer):

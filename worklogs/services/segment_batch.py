@@ -29,7 +29,7 @@ from audit.models import Action, ObjectType
 from audit.services import Actor, audit_changes, audit_record_many, audit_snapshot
 from core.errors import Conflict, DomainError, InvalidInput
 from core.instants import local_date
-from worklogs.locks import lock_worker, lock_worklogs
+from worklogs.locks import lock_worker, lock_worker_worklogs
 from worklogs.models import LIVE_SEGMENT_STATUSES, Segment, WorkLog
 from worklogs.services.items import earnings_add
 from worklogs.services.segment_spans import span_instants, span_seconds
@@ -109,7 +109,7 @@ def _external_id_conflict(external_id: str) -> Conflict:
 
 def _record_for_worker(*, worker_id: int, pending: list[_Pending], actor: Actor) -> list[BatchOutcome]:
     lock_worker(worker_id)
-    worklogs = lock_worklogs(sorted({p.entry.worklog.pk for p in pending}))
+    worklogs = lock_worker_worklogs(sorted({p.entry.worklog.pk for p in pending}))
     external_ids = {p.entry.external_id for p in pending if p.entry.external_id}
     known: dict[tuple[int, str], Segment] = {}
     if external_ids:
