@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from api.exceptions import api_exception_handler
@@ -118,13 +119,15 @@ class SegmentBatchView(APIView):
         raw_items = envelope.validated_data["segments"]
         context = {"view": self, "request": request}
         results: list[dict | None] = [None] * len(raw_items)
+        # One instance of each serializer reads every item (as a ListSerializer reads its children):
+        # a serializer builds its fields once per instance, which would otherwise cost more than the item.
+        read_reference, read_fields = WorklogReferenceSerializer(), SegmentCreateSerializer()
         references: dict[int, dict] = {}
         for index, raw in enumerate(raw_items):
-            reference = WorklogReferenceSerializer(data=raw)
-            if reference.is_valid():
-                references[index] = reference.validated_data
-            else:
-                results[index] = _error_result(ValidationError(reference.errors), context)
+            try:
+                references[index] = read_reference.run_validation(raw)
+            except ValidationError as exc:
+                results[index] = _error_result(ValidationError(as_serializer_error(exc)), context)
         worklogs = self._worklogs(request, references.values())
         entries: list[BatchEntry] = []
         entry_index: list[int] = []
@@ -134,23 +137,27 @@ class SegmentBatchView(APIView):
             if worklog is None:
                 results[index] = _error_result(Http404(NOT_FOUND), context)
                 continue
-            fields = SegmentCreateSerializer(data=raw_items[index])
-            if not fields.is_valid():
-                results[index] = _error_result(ValidationError(fields.errors), context)
+            try:
+                fields = read_fields.run_validation(raw_items[index])
+            except ValidationError as exc:
+                results[index] = _error_result(ValidationError(as_serializer_error(exc)), context)
                 continue
-            entries.append(BatchEntry(worklog=worklog, **fields.validated_data))
+            entries.append(BatchEntry(worklog=worklog, **fields))
             entry_index.append(index)
         outcomes = segments_record_batch(entries=entries, actor=request.user)
         replayed = [o.segment.pk for o in outcomes if o.segment is not None and not o.created]
         fresh = {s.pk: s for s in selectors.segment_list().filter(pk__in=replayed)} if replayed else {}
+        answered = []
         for index, outcome in zip(entry_index, outcomes, strict=True):
             if outcome.error is not None:
                 results[index] = _error_result(outcome.error, context)
                 continue
             assert outcome.segment is not None
             segment = outcome.segment if outcome.created else fresh[outcome.segment.pk]
-            code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
-            results[index] = {"http_status": code, "body": SegmentSerializer(segment).data}
+            answered.append((index, outcome.created, segment))
+        bodies = SegmentSerializer([segment for _, _, segment in answered], many=True).data
+        for (index, created, _), body in zip(answered, bodies, strict=True):
+            results[index] = {"http_status": status.HTTP_201_CREATED if created else status.HTTP_200_OK, "body": body}
         return Response({"results": results}, status=status.HTTP_200_OK)
 
     def _worklogs(self, request, references) -> dict[tuple[str, object], WorkLog]:
