@@ -3,12 +3,13 @@
 import re
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from audit.models import AuditEvent
 from tests.support.api_helpers import get_worklog, new_worklog, plus_minutes, record, ts
 from tests.support.factories import UserFactory, WorkerFactory
 from worklogs.models import Item, Segment
+from worklogs.services import segment_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,17 @@ def test_the_schema_documents_the_batch_request_and_answer(api):
     assert {"worklogId", "worklogExternalId", "startedAt", "endedAt", "externalId", "note"} <= set(
         components[item]["properties"]
     )
+
+
+def test_a_write_the_database_refuses_is_retried_item_by_item(api, worklog, monkeypatch):
+    def refused(**kwargs):
+        raise IntegrityError("a guard the decisions did not foresee")
+
+    monkeypatch.setattr(segment_batch, "earnings_add", refused)
+    items = [item(worklog["id"], ts("2024-10-02"), 20), item(worklog["id"], ts("2024-10-02", "09:10"), 20),
+             item(worklog["id"], ts("2024-10-02", "10:00"), 20, externalId="z")]  # fmt: skip
+    results = batch(api, items)
+    assert [r["httpStatus"] for r in results] == [201, 409, 201]
+    assert [results[0]["body"]["amount"], results[2]["body"]["amount"]] == ["3.33", "3.34"]
+    assert get_worklog(api, worklog["id"])["amount"] == "16.67"
+    assert Segment.objects.filter(worklog_id=worklog["id"]).count() == 3
