@@ -198,3 +198,10 @@ def test_a_write_the_database_refuses_is_retried_item_by_item(api, worklog, monk
     assert [results[0]["body"]["amount"], results[2]["body"]["amount"]] == ["3.33", "3.34"]
     assert get_worklog(api, worklog["id"])["amount"] == "16.67"
     assert Segment.objects.filter(worklog_id=worklog["id"]).count() == 3
+
+
+def test_anonymous_is_401_and_a_user_without_a_role_403(anon_client, make_client, worklog):
+    body = {"segments": [item(worklog["id"], ts("2024-10-02"))]}
+    assert anon_client.post(BATCH, body, format="json").status_code == 401
+    assert make_client(UserFactory(is_staff=True)).post(BATCH, body, format="json").status_code == 403
+    assert Segment.objects.filter(worklog_id=worklog["id"]).count() == 1
