@@ -1,7 +1,7 @@
 """Remittances: read-only money rows whose state changes are actions calling the services.
 
 Allowed to users with `settlements.change_remittance` (the `finance` group, see migration 0004):
-cancel, mark failed and mark paid, each through a confirmation page (`backoffice.views`) that
+cancel, mark failed, mark paid and mark returned (PAID only), each through a confirmation page (`backoffice.views`) that
 shows what will be released and asks for a reason.
 """
 
@@ -19,7 +19,7 @@ from backoffice import views
 from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
 from core.money import format_money
 from settlements import selectors
-from settlements.models import Remittance, RemittanceEvent
+from settlements.models import Remittance, RemittanceEvent, RemittanceStatus
 
 
 class RemittanceEventInline(ImmutableInline):
@@ -29,16 +29,38 @@ class RemittanceEventInline(ImmutableInline):
     show_change_link = False
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Payouts finance must look at: RETURNED ones (the bank or provider sent a paid transfer back;
+    their items were released and the next run pays them again, so check the payee's bank details first)."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("returned", "Returned payouts (check the payee's bank details)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "returned":
+            return queryset.filter(status=RemittanceStatus.RETURNED)
+        return queryset
+
+
 @admin.register(Remittance)
 class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     audit_object_type = ObjectType.REMITTANCE
     list_display = ["id", "worker", "period_end", "amount", "currency", "status", "run", "created_at"]
-    list_filter = ["status", "period_end", "currency", ("worker", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        NeedsAttentionFilter,
+        "status",
+        "period_end",
+        "currency",
+        ("worker", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["=id", "=worker__id", "worker__name", "provider_reference"]
     list_select_related = ["worker", "run"]
     readonly_fields = ["worklogs"]
     inlines = [RemittanceEventInline]
-    actions = ["cancel", "mark_failed", "mark_paid"]
+    actions = ["cancel", "mark_failed", "mark_paid", "mark_returned"]
 
     def has_act_permission(self, request) -> bool:
         return request.user.has_perm("settlements.change_remittance")
@@ -80,6 +102,10 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     @admin.action(description="Mark selected remittances paid", permissions=["act"])
     def mark_paid(self, request, queryset):
         return self._transition(request, queryset, "mark-paid")
+
+    @admin.action(description="Mark selected paid remittances returned (release their items)", permissions=["act"])
+    def mark_returned(self, request, queryset):
+        return self._transition(request, queryset, "mark-returned")
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.transition_view)
