@@ -44,6 +44,7 @@ class Action(models.TextChoices):
     USER_GROUP_ADDED = "user.group_added", "group"
     USER_GROUP_REMOVED = "user.group_removed", "group"
     USER_TOKENS_REVOKED = "user.tokens_revoked", "tokens (how many were revoked)"
+    USER_TOKEN_ISSUED = "user.token_issued", "tokens (how many the integration holds)"
 
 
 class AuditEvent(models.Model):

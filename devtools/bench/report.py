@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from devtools.bench import batch
+
 # Targets that are not ratios to a floor (each is its own ratio or a latency).
 TARGETS = {
     "settlement.speedup_vs_naive": (">=", 50),
@@ -153,6 +155,7 @@ def verdicts(results: dict) -> dict:
         found[f"{c.name} / floor"] = {"value": ratio, "target": f"{c.op} {c.target}", "met": c.ratio_met}
         for b in c.bounds:
             found[f"{c.name} {b.what}"] = {"value": b.value, "target": f"{b.op} {b.bound:g}", "met": b.met}
+    found.update(batch.verdicts(results))
     return found
 
 
@@ -254,6 +257,7 @@ def table_lines(results: dict) -> list[str]:
     ]
     for builder in ROW_BUILDERS:
         rows += builder(results)
+    rows.extend(batch.table_rows(results))
     rows.append(("peak RSS (bench process)", f"{results['peak_rss_mb_process']:.0f} MB"))
     width = max(len(name) for name, _ in rows)
     lines = ["", *(f"{name.ljust(width)}  {value}" for name, value in rows), ""]

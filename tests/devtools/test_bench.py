@@ -49,6 +49,11 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     assert results["settlement_floor"]["items"] == settlement["items"]
     assert all(row["errors"] == 0 for row in results["list_floor_gunicorn"].values())
     assert results["ingest_floor_gunicorn"]["errors"] == 0
+    batches = results["ingest_batch_gunicorn"]
+    assert (batches["errors"], batches["segments_created"]) == (0, batches["segments_expected"])
+    assert batches["segments_expected"] == 8 * 3 * 100 and batches["ratio_vs_single"] > 0
+    assert results["audit_after_bench"]["differences"] == 0
+    assert "batch ingestion" in stdout.getvalue()
     csv_export = results["csv_export"]
     # Every worklog of the data set, plus the bench's own ingestion worklogs.
     assert (csv_export["status"], csv_export["rows"]) == (200, plan["worklogs"] + 8)

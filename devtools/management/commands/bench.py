@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from api.tokens import token_issue
-from devtools.bench import curve, datagen, httpload, measure, report, wrk
+from devtools.bench import batch, curve, datagen, httpload, measure, report, wrk
 from devtools.bench.floors.settlement import floor_settle
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
@@ -92,6 +92,8 @@ class Command(BaseCommand):
         self.reads(plan, results, options, token)
         if not options["no_gunicorn"]:
             self.over_http(plan, results, options, token, ingest_worklogs)
+        results["audit_after_bench"] = batch.audit_after()
+        self.log(f"audit after the bench: {results['audit_after_bench']}")
         results["peak_rss_mb_process"] = measure.peak_rss_mb()
         results["total_seconds"] = time.perf_counter() - started
         results["targets"] = report.verdicts(results)
@@ -315,6 +317,9 @@ class Command(BaseCommand):
                 floor["segments_created"] = measure.undo_segments(worklog_ids=ingest_worklogs, after_segment_id=last)
                 self.log(f"  floor ingestion (its rows deleted afterwards): {floor}")
                 results["ingest_floor_gunicorn"] = floor
+            batches = max(3, per_client // 10)
+            results["ingest_batch_gunicorn"] = batch.measure(port, token, batches, ingest["segments_per_s"])
+            self.log(f"batch ingestion (gunicorn, 8 clients): {results['ingest_batch_gunicorn']}")
         results["list_gunicorn"] = lists
         if list_floors:
             results["list_floor_gunicorn"] = list_floors
