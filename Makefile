@@ -85,9 +85,9 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) \
 		|| echo "wrk could not be installed: the HTTP figures will use Python threads as the load generator"
 	psql -q "$(BENCH_PG)/postgres" -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
-	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
 		SECRETS_DIR=.local/secrets bin/with-secrets $(PY) manage.py migrate --noinput -v0
-	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost \
+	DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
 		SECRETS_DIR=.local/secrets bin/with-secrets $(PY) manage.py bench --json bench-results.json $(BENCH_ARGS)
 
 clean:

@@ -156,3 +156,15 @@ class DayFilter(filters.DateFilter):
     """A filter on a date, with `DayField`'s rules."""
 
     field_class = DayFormField
+
+
+class ExternalIdField(serializers.CharField):
+    """A source system's own id of a row: a JSON string (a number is refused rather than guessed at:
+    `5`, `5.0` and `"5"` would all be one id), not blank, at most the column's length."""
+
+    default_error_messages = {"string": "Give the external id as a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("string")
+        return super().to_internal_value(data)

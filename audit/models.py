@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     REMITTANCE_MARKED_PAID = "remittance.marked_paid", "status, providerReference"
     REMITTANCE_MARKED_FAILED = "remittance.marked_failed", "status, statusReason"
     REMITTANCE_CANCELLED = "remittance.cancelled", "status, statusReason"
+    REMITTANCE_PAYOUT_RETRIED = "remittance.payout_retried", "submissionStatus, idempotencyKey (the submission retried)"
     REMITTANCE_MARKED_RETURNED = "remittance.marked_returned", "status, statusReason (and source, occurredAt)"
     SETTLEMENT_RUN_CREATED = "settlement_run.created", "periodEnd, status, approvalRequired"
     SETTLEMENT_RUN_APPROVED = "settlement_run.approved", "approvedBy, approvedAt"
@@ -55,6 +56,7 @@ class Action(models.TextChoices):
     USER_GROUP_ADDED = "user.group_added", "group"
     USER_GROUP_REMOVED = "user.group_removed", "group"
     USER_TOKENS_REVOKED = "user.tokens_revoked", "tokens (how many were revoked)"
+    USER_TOKEN_ISSUED = "user.token_issued", "tokens (how many the integration holds)"
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,6 @@
 """Recording audit events. Callers hold their transaction: the event commits with the change."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -63,4 +63,25 @@ def audit_record(
         object_type=object_type,
         object_id=str(object_id),
         changes=dict(changes),
+    )
+
+
+def audit_record_many(
+    *, actor: Actor, action: str, object_type: str, changes_by_id: Sequence[tuple[object, Mapping[str, list[object]]]]
+) -> list[AuditEvent]:
+    """Append one event per (object id, changes), by one actor, in one insert (a batch of segments)."""
+    user = audit_actor(actor)
+    username = user.get_username() if user is not None else ""
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user,
+                actor_username=username,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                changes=dict(changes),
+            )
+            for object_id, changes in changes_by_id
+        ]
     )

@@ -20,10 +20,13 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
+from knox.models import AuthToken
 
-from api.tokens import tokens_revoke_for_user
+from api.permissions import is_integration
+from api.tokens import token_issue, tokens_revoke_for_user
 from audit.models import Action, ObjectType
 from audit.services import Actor, audit_record
+from core.errors import InvalidInput
 
 _acting: ContextVar[Actor] = ContextVar("audit_acting", default=None)
 # Memberships about to be removed or cleared, read before the delete (pre_*) for the post_* signal.
@@ -92,3 +95,24 @@ def user_tokens_revoke(*, user: User, actor: Actor) -> int:
         changes={"tokens": [revoked, 0]},
     )
     return revoked
+
+
+@transaction.atomic
+def user_token_issue(*, user: User, actor: Actor) -> tuple[AuthToken, str]:
+    """Issue an integration's API token (it never expires until revoked) and record who did it.
+
+    Returns the token and its key, which exists nowhere else: show it once. Rotating is issuing a new
+    one, then revoking the old ones. A person gets their token by logging in, not here.
+    """
+    if not is_integration(user):
+        raise InvalidInput(f"{user.get_username()!r} is not in the group 'integration'; people log in for a token.")
+    before = AuthToken.objects.filter(user=user).count()
+    token, key = token_issue(user=user)
+    audit_record(
+        actor=actor,
+        action=Action.USER_TOKEN_ISSUED,
+        object_type=ObjectType.USER,
+        object_id=user.pk,
+        changes={"tokens": [before, before + 1]},
+    )
+    return token, key

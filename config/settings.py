@@ -289,6 +289,16 @@ PAYOUT_SIMULATED_REPORT_DELAY_SECONDS = env_int("PAYOUT_SIMULATED_REPORT_DELAY_S
 PAYOUT_DEBTOR_NAME = env_str("PAYOUT_DEBTOR_NAME", "")
 PAYOUT_DEBTOR_IBAN = env_str("PAYOUT_DEBTOR_IBAN", "")
 PAYOUT_DEBTOR_BIC = env_str("PAYOUT_DEBTOR_BIC", "")
+# The payout outbox (settlements/payouts/outbox.py): a submission whose answer is unknown (a
+# timeout, a crash) is retried by the sweeper after a backoff doubling from RETRY_SECONDS up to
+# RETRY_MAX_SECONDS (asking the provider first whether it holds the key), and is IN_DOUBT (the admin,
+# /readyz, /metrics) after MAX_ATTEMPTS. A claimed submission whose process died is taken again
+# after LEASE_SECONDS (longer than any provider call). BATCH_SIZE: payouts per claim and batch call.
+PAYOUT_SUBMISSION_MAX_ATTEMPTS = env_int("PAYOUT_SUBMISSION_MAX_ATTEMPTS", 5, minimum=1, maximum=100)
+PAYOUT_SUBMISSION_RETRY_SECONDS = env_int("PAYOUT_SUBMISSION_RETRY_SECONDS", 60, minimum=0, maximum=86400)
+PAYOUT_SUBMISSION_RETRY_MAX_SECONDS = env_int("PAYOUT_SUBMISSION_RETRY_MAX_SECONDS", 3600, minimum=0, maximum=604_800)
+PAYOUT_SUBMISSION_LEASE_SECONDS = env_int("PAYOUT_SUBMISSION_LEASE_SECONDS", 300, minimum=10, maximum=86400)
+PAYOUT_SUBMISSION_BATCH_SIZE = env_int("PAYOUT_SUBMISSION_BATCH_SIZE", 100, minimum=1, maximum=10_000)
 
 # Background tasks (django-tasks, the backport of Django 6's django.tasks). "immediate" runs a
 # task at once in the process that enqueues it (the embedded default, `make run`, the tests);

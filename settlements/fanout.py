@@ -33,7 +33,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core.log_context import log_context
 from settlements.models import RunStatus, SettlementRun, SettlementRunChunk
-from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_pending
+from settlements.payouts.outbox import payouts_submit_for_run, payouts_sweep
 from settlements.services.run_lease import RunCompleted, RunInProgress, RunLeaseLost, run_finish
 from settlements.services.runs import settlement_chunk_settle, settlement_run_begin, settlement_run_close
 
@@ -128,4 +128,4 @@ def _abandon_lost_chunk_tasks(*, owner: str) -> None:
 def _send_payouts(run_id: int) -> None:
     """The run's payouts, and any an earlier crash left behind (as `settlement_run_task` does)."""
     payouts_submit_for_run(run_id=run_id)
-    payouts_submit_pending()
+    payouts_sweep()

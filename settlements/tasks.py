@@ -20,8 +20,8 @@ from django.db import transaction
 from django_tasks import task
 
 from settlements.fanout import settlement_run_fan_out
-from settlements.models import SettlementRun
-from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_for_worker, payouts_submit_pending
+from settlements.models import PayoutSubmission, PayoutSubmissionStatus, SettlementRun
+from settlements.payouts.outbox import payouts_submit, payouts_submit_for_run, payouts_submit_for_worker, payouts_sweep
 from settlements.services.approvals import settlement_run_approve
 from settlements.services.run_lease import RunCompleted, RunInProgress, settlement_run_resumable
 from settlements.services.runs import settlement_generate, settlement_run_create, settlement_run_execute
@@ -44,22 +44,62 @@ def settlement_run_task(run_id: int) -> dict:
         run = settlement_run_execute(run=SettlementRun.objects.get(pk=run_id))
     except (RunCompleted, RunInProgress) as exc:
         return {"runId": run_id, "skipped": exc.code}
-    retried = payouts_submit_pending()
+    retried = payouts_sweep()
     return {"runId": run.pk, "status": run.status, "payoutsRetried": len(retried)}
 
 
-def payouts_submit_after_commit(*, run: SettlementRun) -> None:
-    """Send the run's payouts once what the caller wrote has committed (at once outside a transaction).
+@task()
+def payouts_submit_task(
+    *, run_id: int | None = None, submission_ids: list[int] | None = None, worker_id: int | None = None
+) -> dict:
+    """Send payouts in the background: these submissions, a run's, a worker's, or (none) every due one. Each
+    is claimed before its provider call, so two tasks (or the sweeper) never send one twice."""
+    if submission_ids is not None:
+        results = payouts_submit(submission_ids=submission_ids)
+    elif run_id is not None:
+        results = payouts_submit_for_run(run_id=run_id)
+    elif worker_id is not None:
+        results = payouts_submit_for_worker(worker_id=worker_id)
+    else:
+        results = payouts_sweep()
+    by_status = dict.fromkeys(PayoutSubmissionStatus.values, 0)
+    for submission in results:
+        by_status[submission.status] += 1
+    return {"runId": run_id, "tried": len(results), **{k.lower(): v for k, v in by_status.items() if v}}
 
-    `robust`: the run has committed; a provider outage must not turn its answer into an error (the
-    submissions stay PENDING for `submit_payouts`).
+
+def payouts_enqueue(
+    *, run_id: int | None = None, submission_ids: list[int] | None = None, worker_id: int | None = None
+) -> None:
+    """Hand payouts to the task backend once what the caller wrote has committed: with the database
+    backend they wait for `db_worker`; with the immediate one they are sent at once, in this process,
+    after the commit (never inside the request's transaction).
+
+    `robust`: what the caller wrote has committed; a queue or provider outage must not turn its
+    answer into an error (the submissions stay PENDING for the sweeper).
     """
-    transaction.on_commit(lambda: payouts_submit_for_run(run_id=run.pk), robust=True)
+
+    def enqueue() -> None:
+        try:
+            payouts_submit_task.enqueue(run_id=run_id, submission_ids=submission_ids, worker_id=worker_id)
+        except Exception:  # the submissions stay PENDING: the sweeper sends them
+            logger.exception("Could not enqueue payouts (run %s, %s); the sweeper sends them.", run_id, submission_ids)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def payouts_submit_after_commit(*, run: SettlementRun) -> None:
+    """Send the run's payouts in the background once the run has committed."""
+    payouts_enqueue(run_id=run.pk)
+
+
+def payout_submissions_enqueue(*, submissions: list[PayoutSubmission]) -> None:
+    payouts_enqueue(submission_ids=[s.pk for s in submissions])
 
 
 def payouts_submit_for_worker_after_commit(*, worker_id: int) -> None:
     """Send a worker's held payouts once the confirmation of its bank details has committed."""
-    transaction.on_commit(lambda: payouts_submit_for_worker(worker_id=worker_id), robust=True)
+    payouts_enqueue(worker_id=worker_id)
 
 
 def settlement_run_approve_then_submit(*, run: SettlementRun, actor: User) -> SettlementRun:

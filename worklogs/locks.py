@@ -18,3 +18,9 @@ def lock_worklog(worklog_id: int) -> WorkLog:
 
 def lock_segment(segment_id: int) -> Segment:
     return Segment.objects.select_for_update().get(pk=segment_id)
+
+
+def lock_worker_worklogs(worklog_ids: list[int]) -> dict[int, WorkLog]:
+    """Several worklogs of one worker (whose lock the caller holds), in id order, in one query."""
+    rows = WorkLog.objects.select_for_update().filter(pk__in=worklog_ids).order_by("pk")
+    return {worklog.pk: worklog for worklog in rows}

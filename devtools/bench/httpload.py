@@ -37,7 +37,8 @@ def gunicorn(workers: int = 2, threads: int = 4):
     env = dict(
         os.environ,
         DATABASE_URL=_database_url(),
-        DJANGO_SETTINGS_MODULE="config.settings",
+        # The product's settings with the floors' URLs added (devtools/bench/floors): loaded only here.
+        DJANGO_SETTINGS_MODULE="devtools.bench.floors.settings",
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
         DJANGO_DEBUG="0",
         # The bench measures the app's ceiling, not its request budgets: the throttle still counts
@@ -51,7 +52,9 @@ def gunicorn(workers: int = 2, threads: int = 4):
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603 - our own argv
+    # Its access log (one JSON line a request, gunicorn.conf.py) is still written, as in production,
+    # but not into the bench's report; errors still reach stderr.
+    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL)  # noqa: S603
     try:
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -119,9 +122,21 @@ def http_load(port: int, requests_for_thread, clients: int = 8) -> dict:
     return result
 
 
-def segment_posts(worklog_ids: list[int], token: str, per_client: int):
-    """For client i: `per_client` one-minute segments on its own worklog, in the recent past."""
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2 * per_client + 10)
+def get_bytes(port: int, path: str, token: str) -> tuple[int, bytes]:
+    """One GET: its status and body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def segment_posts(worklog_ids: list[int], token: str, per_client: int, *, prefix: str = "/api", days_back: int = 0):
+    """For client i: `per_client` one-minute segments on its own worklog, in the recent past (and
+    `days_back` days earlier: the floor's segments never meet the product's)."""
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2 * per_client + 10, days=days_back)
 
     def plan(i: int):
         worklog_id = worklog_ids[i]
@@ -135,6 +150,6 @@ def segment_posts(worklog_ids: list[int], token: str, per_client: int):
                     "externalId": f"bench-{i}-{n}",
                 }
             )
-            yield "POST", f"/api/worklogs/{worklog_id}/segments/", body, headers, (201,)
+            yield "POST", f"{prefix}/worklogs/{worklog_id}/segments/", body, headers, (201,)
 
     return plan

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import connection, connections
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -207,6 +208,13 @@ def time_naive(*, period_end, worker_ids: list[int]) -> dict:
 # --- HTTP in-process (Django test client) -----------------------------------------------------
 
 
+def bench_client() -> Client:
+    """A test client whose requests name a host the settings allow (`make bench` allows 127.0.0.1 and
+    localhost; the test settings allow the client's default `testserver` too)."""
+    host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "testserver") and not h.startswith(".")), None)
+    return Client(SERVER_NAME=host) if host else Client()
+
+
 def _token_header(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Token {token}"}
 
@@ -275,3 +283,23 @@ def time_csv_export(client: Client, token: str, url: str) -> dict:
         "megabytes": size / 1e6,
         "peak_rss_growth_mb": peak_rss_mb() - before,
     }
+
+
+def undo_segments(*, worklog_ids: list[int], after_segment_id: int) -> int:
+    """Delete the segments (and their items) recorded on these worklogs after `after_segment_id`:
+    the ingestion floor's rows, which have no running totals or ledger behind them. Bench-only, like
+    `undo_run`. Returns the number of segments deleted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "DELETE FROM worklogs_item WHERE worklog_id = ANY(%s) AND segment_id > %s",
+                [worklog_ids, after_segment_id],
+            )
+            cursor.execute(
+                "DELETE FROM worklogs_segment WHERE worklog_id = ANY(%s) AND id > %s", [worklog_ids, after_segment_id]
+            )
+            deleted = cursor.rowcount
+        finally:
+            cursor.execute("RESET session_replication_role")
+    return deleted

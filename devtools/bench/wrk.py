@@ -24,7 +24,7 @@ function setup(thread)
 end
 
 function init(args)
-  token, base, nthreads = args[1], tonumber(args[2]), tonumber(args[3])
+  token, base, nthreads, prefix = args[1], tonumber(args[2]), tonumber(args[3]), args[5]
   mine, counter = {}, 0
   local i = 0
   for id in string.gmatch(args[4], "%d+") do
@@ -39,7 +39,7 @@ function request()
   counter = counter + 1
   local body = string.format('{"startedAt":"%s","endedAt":"%s"}',
     os.date("!%Y-%m-%dT%H:%M:%SZ", start), os.date("!%Y-%m-%dT%H:%M:%SZ", start + 60))
-  return wrk.format("POST", "/api/worklogs/" .. worklog .. "/segments/",
+  return wrk.format("POST", prefix .. "/worklogs/" .. worklog .. "/segments/",
     {["Authorization"] = "Token " .. token, ["Content-Type"] = "application/json"}, body)
 end
 """
@@ -99,6 +99,11 @@ def get(port: int, path: str, token: str, seconds: int = 10) -> dict:
     return run(f"http://127.0.0.1:{port}{path}", seconds=seconds, headers=[("Authorization", f"Token {token}")])
 
 
-def post_segments(port: int, token: str, worklog_ids: list[int], base: int, seconds: int = 10) -> dict:
+def post_segments(
+    port: int, token: str, worklog_ids: list[int], base: int, seconds: int = 10, prefix: str = "/api"
+) -> dict:
+    """One-minute segments from `base` on; `prefix` + /worklogs/<id>/segments/ (the product's, or the floor's)."""
     ids = ",".join(str(i) for i in worklog_ids)
-    return run(f"http://127.0.0.1:{port}/", seconds=seconds, script=SEGMENTS_LUA, args=[token, str(base), "2", ids])
+    return run(
+        f"http://127.0.0.1:{port}/", seconds=seconds, script=SEGMENTS_LUA, args=[token, str(base), "2", ids, prefix]
+    )

@@ -4,6 +4,7 @@ commands; none holds a lock of its own.
 """
 
 import logging
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from api.models import IdempotencyKey
 from core.errors import Conflict
 from ops.models import JobRun, JobRunStatus
 from settlements.gateway import get_gateway
-from settlements.payouts.outbox import payouts_submit_pending
+from settlements.payouts.outbox import payouts_sweep
 from settlements.selectors import runs_stalled
 from settlements.selectors.audit import audit_report
 from settlements.tasks import settlement_run_resume, settlement_run_start
@@ -52,13 +53,19 @@ def monthly_settlement_run(slot: datetime) -> dict[str, Any]:
 
 
 def payout_sweep(slot: datetime) -> dict[str, Any]:
-    """Submit the outbox's PENDING payouts again (what `manage.py submit_payouts` does): the
-    provider is called with each payout's idempotency key, so a retry never pays twice."""
+    """The outbox's sweeper (what `manage.py submit_payouts` does): every due submission (new, past
+    its backoff, or abandoned by a process that died during its call) is claimed and sent, the
+    provider asked first whether it holds the key when an earlier answer was lost; out of attempts,
+    one is IN_DOUBT. The slot's lease row keeps two schedulers from sweeping the same slot."""
     if not get_gateway().submits:
-        return {"submitted": 0, "pending": 0}
-    submissions = payouts_submit_pending()
-    submitted = sum(1 for s in submissions if s.status == "SUBMITTED")
-    return {"submitted": submitted, "pending": len(submissions) - submitted}
+        return {"submitted": 0, "pending": 0, "in_doubt": 0}
+    submissions = payouts_sweep()
+    counts = Counter(s.status for s in submissions)
+    return {
+        "submitted": counts["SUBMITTED"],
+        "pending": len(submissions) - counts["SUBMITTED"] - counts["IN_DOUBT"],
+        "in_doubt": counts["IN_DOUBT"],
+    }
 
 
 def resume_stalled_runs(slot: datetime) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from settlements.payouts.events import processor_event_receive
+from settlements.payouts.events import OUTCOMES, processor_event_receive
 from settlements.payouts.signatures import SIGNATURE_HEADER
 
 
@@ -28,7 +28,7 @@ class PayoutEventSerializer(serializers.Serializer):
 class PayoutEventResultSerializer(serializers.Serializer):
     event_id = serializers.CharField()
     outcome = serializers.ChoiceField(
-        choices=["applied", "ignored", "unknown_remittance"],
+        choices=list(OUTCOMES),
         help_text="What the event did when it was first received.",
     )
     detail = serializers.CharField()
@@ -51,12 +51,17 @@ class PayoutEventView(APIView):
             f"`{SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex>` where v1 = HMAC-SHA256 of `<t>.<raw body>` with "
             "one of the secrets of `PAYOUT_WEBHOOK_SECRETS` (all are accepted, for rotation), and t within "
             "300 s of now; otherwise 401 and nothing is written. A malformed body is 400, nothing written.\n\n"
-            "Every accepted event is stored raw under its id and answered 200 with its `outcome`: `applied` "
-            "(PENDING or PROCESSING -> PAID / FAILED, through the same services as mark-paid / mark-failed), "
-            "`ignored` (an event that would move a remittance backwards, e.g. payout.failed after PAID, or an "
-            "unsupported type), or `unknown_remittance` (stored for reconciliation; a 2xx so that the provider "
-            "stops retrying a delivery that cannot succeed). A replayed id answers 200 with `duplicate: true` "
-            "and the original outcome, and changes nothing."
+            "The configured gateway's adapter verifies the signature (`PayoutGateway.parse_event`). Every "
+            "accepted event is stored raw under its id and answered 200 with its `outcome`. An event changes only "
+            "a remittance that was submitted to that gateway and accepted under the event's `providerReference`: "
+            "`applied` (PROCESSING -> PAID / FAILED, or PAID -> RETURNED for a payout.failed that occurred after "
+            "the payout.paid, by `occurredAt`, through the same services as finance's actions). Otherwise it is "
+            "stored and changes nothing: `not_submitted` (never given to this gateway under that reference, e.g. "
+            "a PENDING remittance of the manual gateway), `awaiting_submission` (the submission's answer is not "
+            "recorded yet; the event is applied when it is), `unknown_remittance`, or `ignored` (it would move a "
+            "remittance backwards, a payout.failed that occurred before the payout.paid, or an unsupported "
+            "type). A replayed id answers 200 with `duplicate: true` and the original outcome, and changes "
+            "nothing."
         ),
         auth=[],
         request=PayoutEventSerializer,
@@ -84,7 +89,7 @@ class PayoutEventView(APIView):
         ],
     )
     def post(self, request):
-        receipt = processor_event_receive(raw_body=request.body, signature_header=request.headers.get(SIGNATURE_HEADER))
+        receipt = processor_event_receive(raw_body=request.body, headers=request.headers)
         event = receipt.event
         body = {
             "event_id": event.event_id,

@@ -1,29 +1,60 @@
-"""The payout provider's signed events: verified, stored raw under their unique id, and applied
-through the same services as finance's manual actions (`remittance_mark_paid`,
-`remittance_mark_failed`). A replay, an event that would move a remittance backwards and an event
-for an unknown remittance are stored and answered with an outcome that says so; nothing of theirs
-changes money.
+"""The payout provider's events: verified by the gateway's adapter (`PayoutGateway.parse_event`),
+stored raw under their unique id, and applied through the same services as finance's manual actions.
+
+An event changes only what was given to that provider: a remittance whose submission to the
+configured gateway was accepted under the event's `providerReference`. Any other event (a
+remittance never submitted, submitted elsewhere, or under another reference; an unknown one) is
+stored for reconciliation and changes nothing. An event that arrives before its submission's
+outcome is recorded (the provider answered faster than we wrote its answer down, or our call timed
+out after the provider accepted) is stored as `awaiting_submission` and applied by the outbox when
+it records that outcome (`processor_events_reconcile`).
+
+Events are ordered by `occurredAt`: a `payout.failed` that occurred after the applied `payout.paid`
+moves the remittance to RETURNED; one that occurred before it changes nothing.
+
+Locks: the remittance's worker, then the remittance (the order of docs/ARCHITECTURE.md), so an event
+and the outbox recording its submission's outcome take turns.
 """
 
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils.dateparse import parse_datetime
+from django.db.models import F, Min
 
-from core.errors import Conflict, InvalidInput
-from core.ids import ID_PATTERN, MAX_ID
-from core.strict_json import JSONRefused, strict_json_loads
-from settlements.models import ProcessorEvent, Remittance
-from settlements.payouts.signatures import signature_verify
-from settlements.services.remittances import remittance_mark_failed, remittance_mark_paid
+from core.errors import Conflict
+from settlements.gateway import ProviderEvent, get_gateway
+from settlements.locks import lock_remittance
+from settlements.models import (
+    PayoutSubmission,
+    PayoutSubmissionStatus,
+    ProcessorEvent,
+    Remittance,
+    RemittanceStatus,
+)
+from settlements.payouts.signed_json import EVENT_FAILED, EVENT_PAID, EVENT_TYPES
+from settlements.services.remittances import remittance_mark_failed, remittance_mark_paid, remittance_mark_returned
 
 logger = logging.getLogger(__name__)
 
-EVENT_PAID = "payout.paid"
-EVENT_FAILED = "payout.failed"
-EVENT_TYPES = (EVENT_PAID, EVENT_FAILED)
+OUTCOME_APPLIED = "applied"
+OUTCOME_IGNORED = "ignored"
+OUTCOME_UNKNOWN = "unknown_remittance"
+OUTCOME_NOT_SUBMITTED = "not_submitted"
+OUTCOME_AWAITING = "awaiting_submission"
+OUTCOMES = (OUTCOME_APPLIED, OUTCOME_IGNORED, OUTCOME_UNKNOWN, OUTCOME_NOT_SUBMITTED, OUTCOME_AWAITING)
+# Stored without effect, but applied once the submission they name is recorded as accepted.
+RECONCILABLE_OUTCOMES = (OUTCOME_AWAITING, OUTCOME_NOT_SUBMITTED, OUTCOME_UNKNOWN)
+# A submission whose call may have reached the provider, its answer not yet recorded.
+UNSETTLED_SUBMISSION_STATUSES = (
+    PayoutSubmissionStatus.PENDING,
+    PayoutSubmissionStatus.SUBMITTING,
+    PayoutSubmissionStatus.IN_DOUBT,
+)
+
+__all__ = ["EVENT_FAILED", "EVENT_PAID", "EVENT_TYPES", "EventReceipt", "processor_event_receive"]
 
 
 @dataclass
@@ -33,109 +64,127 @@ class EventReceipt:
     remittance_status: str | None = None
 
 
-@dataclass
-class _ParsedEvent:
-    event_id: str
-    type: str
-    remittance_id: int | None
-    provider_reference: str
-    occurred_at: datetime | None
-    data: dict
-    raw_text: str
-
-
-def _parse_event(raw_body: bytes) -> _ParsedEvent:
-    try:
-        raw_text = raw_body.decode("utf-8")
-        body = strict_json_loads(raw_text)
-    except (UnicodeDecodeError, JSONRefused) as exc:
-        raise InvalidInput(f"The body must be a JSON object: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("The body must be a JSON object.")
-    event_id, event_type = body.get("id"), body.get("type")
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 200:
-        raise InvalidInput("A non-blank string of at most 200 characters is required.", field="id")
-    if not isinstance(event_type, str) or not event_type.strip() or len(event_type) > 100:
-        raise InvalidInput("A non-blank string of at most 100 characters is required.", field="type")
-    remittance_id = body.get("remittanceId")
-    if remittance_id is not None:
-        if isinstance(remittance_id, str) and ID_PATTERN.fullmatch(remittance_id):
-            remittance_id = int(remittance_id)
-        if isinstance(remittance_id, bool) or not isinstance(remittance_id, int) or not 0 < remittance_id <= MAX_ID:
-            raise InvalidInput("A positive integer is expected.", field="remittance_id")
-    reference = body.get("providerReference") or ""
-    if not isinstance(reference, str) or len(reference) > 200:
-        raise InvalidInput("A string of at most 200 characters is expected.", field="provider_reference")
-    if event_type in EVENT_TYPES and remittance_id is None and not reference:
-        raise InvalidInput(f"{event_type} needs a remittanceId or a providerReference.", field="remittance_id")
-    occurred_at = body.get("occurredAt")
-    if occurred_at is not None:
-        parsed = parse_datetime(occurred_at) if isinstance(occurred_at, str) else None
-        if parsed is None or parsed.tzinfo is None:
-            raise InvalidInput("An ISO-8601 timestamp with an offset is expected.", field="occurred_at")
-        occurred_at = parsed
-    data = body.get("data") or {}
-    if not isinstance(data, dict):
-        raise InvalidInput("An object is expected.", field="data")
-    return _ParsedEvent(event_id, event_type, remittance_id, reference.strip(), occurred_at, data, raw_text)
-
-
-def _find_remittance(parsed: _ParsedEvent) -> Remittance | None:
+def _find_remittance(parsed: ProviderEvent, gateway_name: str) -> Remittance | None:
     if parsed.remittance_id is not None:
         return Remittance.objects.filter(pk=parsed.remittance_id).first()
+    submission = (
+        PayoutSubmission.objects.filter(gateway=gateway_name, provider_reference=parsed.provider_reference)
+        .order_by("-pk")
+        .first()
+    )
+    if submission is not None:
+        return Remittance.objects.get(pk=submission.remittance_id)
     return Remittance.objects.filter(provider_reference=parsed.provider_reference).order_by("pk").first()
 
 
-def _apply(parsed: _ParsedEvent, remittance: Remittance | None) -> tuple[str, str, str | None]:
-    """(outcome, detail, remittance status after) of an event, its effect made through the remittance services."""
+def _accepted_submission(remittance: Remittance, gateway_name: str, reference: str) -> PayoutSubmission | None:
+    if not reference:
+        return None
+    return PayoutSubmission.objects.filter(
+        remittance=remittance,
+        gateway=gateway_name,
+        status=PayoutSubmissionStatus.SUBMITTED,
+        provider_reference=reference,
+    ).first()
+
+
+def _apply(parsed: ProviderEvent, remittance: Remittance | None, gateway_name: str) -> tuple[str, str]:
+    """(outcome, detail) of a new event, with `remittance` locked when there is one."""
     if parsed.type not in EVENT_TYPES:
-        return (
-            "ignored",
-            f"Unsupported event type {parsed.type!r}; stored only.",
-            remittance.status if remittance else None,
-        )
+        return OUTCOME_IGNORED, f"Unsupported event type {parsed.type!r}; stored only."
     if remittance is None:
-        return "unknown_remittance", "No remittance matches this event; stored for reconciliation.", None
-    known_reference = remittance.provider_reference
-    if parsed.provider_reference and known_reference and parsed.provider_reference != known_reference:
-        detail = f"providerReference does not match remittance {remittance.pk}'s {known_reference!r}."
-        return "ignored", detail, remittance.status
+        return OUTCOME_UNKNOWN, "No remittance matches this event; stored for reconciliation."
+    if _accepted_submission(remittance, gateway_name, parsed.provider_reference) is not None:
+        return _apply_to_submitted(parsed, remittance)
+    unsettled = PayoutSubmission.objects.filter(
+        remittance=remittance, gateway=gateway_name, status__in=UNSETTLED_SUBMISSION_STATUSES, attempts__gt=0
+    ).exists()
+    if unsettled and parsed.provider_reference:
+        return (
+            OUTCOME_AWAITING,
+            f"Remittance {remittance.pk}'s submission to the {gateway_name} gateway has no recorded answer yet; "
+            "the event is applied when it is recorded.",
+        )
+    return (
+        OUTCOME_NOT_SUBMITTED,
+        f"Remittance {remittance.pk} was not submitted to the {gateway_name} gateway under providerReference "
+        f"{parsed.provider_reference!r}; stored for reconciliation, nothing changed.",
+    )
+
+
+def _apply_to_submitted(parsed: ProviderEvent, remittance: Remittance) -> tuple[str, str]:
+    """The event's effect on a remittance its provider accepted, through the remittance services."""
     before = remittance.status
     try:
         if parsed.type == EVENT_PAID:
-            remittance = remittance_mark_paid(
-                remittance=remittance, provider_reference=parsed.provider_reference or known_reference
-            )
+            remittance = remittance_mark_paid(remittance=remittance, provider_reference=parsed.provider_reference)
+        elif before == RemittanceStatus.PAID:
+            return _failed_after_paid(parsed, remittance)
         else:
-            reason = parsed.data.get("reason")
-            if not isinstance(reason, str) or not reason.strip():
-                reason = f"The payout provider reported {EVENT_FAILED} (event {parsed.event_id})."
-            remittance = remittance_mark_failed(remittance=remittance, reason=reason[:2000])
+            remittance = remittance_mark_failed(remittance=remittance, reason=_failure_reason(parsed))
     except Conflict:
         remittance.refresh_from_db()
         # Events arrive out of order: one that would move the remittance backwards changes nothing.
-        detail = f"Remittance {remittance.pk} is already {remittance.status}; the event changes nothing."
-        return "ignored", detail, remittance.status
-    return "applied", f"Remittance {remittance.pk}: {before} -> {remittance.status}.", remittance.status
+        return OUTCOME_IGNORED, f"Remittance {remittance.pk} is already {remittance.status}; the event changes nothing."
+    return OUTCOME_APPLIED, f"Remittance {remittance.pk}: {before} -> {remittance.status}."
 
 
-def processor_event_receive(*, raw_body: bytes, signature_header: str | None, now: float | None = None) -> EventReceipt:
-    """Verify, store and apply one provider event. Idempotent on the event id."""
-    signature_verify(raw_body=raw_body, header=signature_header, now=now)
-    assert signature_header is not None  # signature_verify refuses a missing header
-    parsed = _parse_event(raw_body)
+def _failure_reason(parsed: ProviderEvent) -> str:
+    reason = parsed.data.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        reason = f"The payout provider reported {EVENT_FAILED} (event {parsed.event_id})."
+    return reason[:2000]
+
+
+def _failed_after_paid(parsed: ProviderEvent, remittance: Remittance) -> tuple[str, str]:
+    """A failure reported for a PAID remittance: a return when it occurred after the payout.paid."""
+    paid_at = ProcessorEvent.objects.filter(
+        type=EVENT_PAID, provider_reference=parsed.provider_reference, occurred_at__isnull=False
+    ).aggregate(first=Min("occurred_at"))["first"]
+    if parsed.occurred_at is None or paid_at is None:
+        return OUTCOME_IGNORED, (
+            f"Remittance {remittance.pk} is PAID and this payout.failed cannot be ordered after a payout.paid "
+            "(no occurredAt); the event changes nothing."
+        )
+    if parsed.occurred_at <= paid_at:
+        return OUTCOME_IGNORED, (
+            f"Remittance {remittance.pk} is PAID: this payout.failed occurred at {parsed.occurred_at.isoformat()}, "
+            f"not after the payout.paid of {paid_at.isoformat()}; the event changes nothing."
+        )
+    return _mark_returned(parsed, remittance)
+
+
+def _mark_returned(parsed: ProviderEvent, remittance: Remittance) -> tuple[str, str]:
+    remittance_mark_returned(
+        remittance=remittance,
+        reason=_failure_reason(parsed),
+        source=EVENT_FAILED,
+        occurred_at=parsed.occurred_at,
+    )
+    return OUTCOME_APPLIED, f"Remittance {remittance.pk}: PAID -> RETURNED (payout.failed after payout.paid)."
+
+
+def processor_event_receive(*, raw_body: bytes, headers: Mapping[str, str], now: float | None = None) -> EventReceipt:
+    """Verify (by the configured gateway's adapter), store and apply one provider event. Idempotent
+    on the event id."""
+    gateway = get_gateway()
+    parsed = gateway.parse_event(raw_body=raw_body, headers=headers, now=now)
     try:
         with transaction.atomic():
             stored = ProcessorEvent.objects.filter(event_id=parsed.event_id).first()
             if stored is not None:
                 return _replay(stored)
-            remittance = _find_remittance(parsed)
-            outcome, detail, remittance_status = _apply(parsed, remittance)
+            remittance = _find_remittance(parsed, gateway.name)
+            if remittance is not None:
+                remittance = lock_remittance(remittance.pk, worker_id=remittance.worker_id)
+            outcome, detail = _apply(parsed, remittance, gateway.name)
             event = ProcessorEvent.objects.create(
                 event_id=parsed.event_id,
                 type=parsed.type[:100],
                 raw_body=parsed.raw_text,
-                signature_header=signature_header[:1000],
+                signature_header=parsed.signature[:1000],
+                gateway=gateway.name[:20],
+                provider_reference=parsed.provider_reference,
                 occurred_at=parsed.occurred_at,
                 remittance=remittance,
                 outcome=outcome,
@@ -147,9 +196,48 @@ def processor_event_receive(*, raw_body: bytes, signature_header: str | None, no
         if stored is None:
             raise
         return _replay(stored)
-    if outcome != "applied":
+    if outcome != OUTCOME_APPLIED:
         logger.warning("Payout event %s %s: %s", parsed.event_id, outcome, detail)
-    return EventReceipt(event=event, duplicate=False, remittance_status=remittance_status)
+    status = None
+    if remittance is not None:
+        status = Remittance.objects.filter(pk=remittance.pk).values_list("status", flat=True).first()
+    return EventReceipt(event=event, duplicate=False, remittance_status=status)
+
+
+def processor_events_reconcile(*, submission: PayoutSubmission) -> list[str]:
+    """Apply the stored events that named `submission`'s reference before its acceptance was
+    recorded, in `occurredAt` order. Called by the outbox in the transaction that records the
+    acceptance (the remittance locked); returns each event's outcome now. The stored rows stay as
+    received (append-only); the remittance's history and audit trail say what they did."""
+    events = ProcessorEvent.objects.filter(
+        gateway=submission.gateway,
+        provider_reference=submission.provider_reference,
+        type__in=EVENT_TYPES,
+        outcome__in=RECONCILABLE_OUTCOMES,
+    ).order_by(F("occurred_at").asc(nulls_last=True), "received_at", "pk")
+    outcomes = []
+    for event in events:
+        remittance = Remittance.objects.get(pk=submission.remittance_id)
+        parsed = ProviderEvent(
+            event_id=event.event_id,
+            type=event.type,
+            remittance_id=remittance.pk,
+            provider_reference=event.provider_reference,
+            occurred_at=event.occurred_at,
+            data=_stored_data(event),
+        )
+        outcome, detail = _apply_to_submitted(parsed, remittance)
+        logger.info("Payout event %s reconciled with submission %s: %s", event.event_id, submission.pk, detail)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _stored_data(event: ProcessorEvent) -> dict:
+    try:
+        data = json.loads(event.raw_body).get("data")
+    except (ValueError, AttributeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _replay(stored: ProcessorEvent) -> EventReceipt:

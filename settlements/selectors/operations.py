@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Now
 
 from core.money import MoneySum
 from settlements.models import (
@@ -83,10 +84,16 @@ def owed_figures(remittances: list[RemittanceFigure] | None = None) -> list[Owed
 
 
 def payout_submissions_in_doubt() -> QuerySet[PayoutSubmission]:
-    """Submissions whose call may have reached the provider without us knowing the answer: still
-    PENDING after an attempt was counted (the process died or the call failed during it). Before
-    payouts resume after a restore, each must be reconciled with the provider (docs/DEPLOYMENT.md)."""
-    return PayoutSubmission.objects.filter(status=PayoutSubmissionStatus.PENDING, attempts__gt=0)
+    """Submissions whose call may have reached the provider without us knowing the answer: IN_DOUBT
+    (out of attempts: finance checks with the provider, then retries from the admin), PENDING after
+    an attempt (waiting for its retry, the provider asked first), or SUBMITTING by a process whose
+    lease expired (it died during the call). Before payouts resume after a restore, each must be
+    reconciled with the provider (docs/DEPLOYMENT.md)."""
+    return PayoutSubmission.objects.filter(
+        Q(status=PayoutSubmissionStatus.IN_DOUBT)
+        | Q(status=PayoutSubmissionStatus.PENDING, attempts__gt=0)
+        | Q(status=PayoutSubmissionStatus.SUBMITTING, lease_expires_at__lte=Now())
+    )
 
 
 def runs_stalled_count() -> int:

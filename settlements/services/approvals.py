@@ -95,7 +95,7 @@ def settlement_run_approve(*, run: SettlementRun, actor: User) -> SettlementRun:
     settlement_run_check_decision(run=run)
     run = _decide(run=run, approved_by=actor, approved_at=timezone.now())
     pending = list(
-        Remittance.objects.filter(run=run, status=RemittanceStatus.PENDING, payout_submission__isnull=True).order_by(
+        Remittance.objects.filter(run=run, status=RemittanceStatus.PENDING, payout_submissions__isnull=True).order_by(
             "pk"
         )
     )

@@ -8,7 +8,7 @@ Locks (`settlements.locks`): worker, then remittance, then its worklogs in prima
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from audit.models import Action, ObjectType
@@ -52,12 +52,16 @@ def _require_transition(remittance: Remittance, to_status: str) -> None:
 
 def _check_not_in_doubt(remittance: Remittance) -> None:
     in_doubt = PayoutSubmission.objects.filter(
-        remittance=remittance, status=PayoutSubmissionStatus.PENDING, attempts__gt=0
+        Q(status=PayoutSubmissionStatus.PENDING, attempts__gt=0)
+        | Q(status__in=[PayoutSubmissionStatus.SUBMITTING, PayoutSubmissionStatus.IN_DOUBT]),
+        remittance=remittance,
     ).exists()
     if in_doubt:
-        # A submission was attempted and its outcome is unknown: the provider may be paying it.
+        # A submission is being sent, or was attempted and its outcome is unknown: the provider may
+        # be paying it.
         raise Conflict(
-            "This payout may already be at the provider; run `manage.py submit_payouts` first.",
+            "This payout may already be at the provider; let the submission finish "
+            "(`manage.py submit_payouts`, or the admin's retry of a submission in doubt) first.",
             code="payout_in_doubt",
         )
 

@@ -43,11 +43,22 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     assert set(results["list_gunicorn"]) == {"UNREMITTED.first", "UNREMITTED.last", "REMITTED.first", "REMITTED.last"}
     assert all(row["errors"] == 0 for row in results["list_gunicorn"].values())
     assert results["ingest_gunicorn"]["errors"] == 0
-    assert "settlement.items_per_s" in results["targets"]
+    assert "settlement.speedup_vs_naive" in results["targets"]
+    # Each hot path beside its floor, in the same run: the settlement, the four list pages, ingestion.
+    assert {"settlement / floor", "list REMITTED.last / floor", "ingestion / floor"} <= set(results["targets"])
+    assert results["settlement_floor"]["items"] == settlement["items"]
+    assert all(row["errors"] == 0 for row in results["list_floor_gunicorn"].values())
+    assert results["ingest_floor_gunicorn"]["errors"] == 0
+    batches = results["ingest_batch_gunicorn"]
+    assert (batches["errors"], batches["segments_created"]) == (0, batches["segments_expected"])
+    assert batches["segments_expected"] == 8 * 3 * 100 and batches["ratio_vs_single"] > 0
+    assert results["audit_after_bench"]["differences"] == 0
+    assert "batch ingestion" in stdout.getvalue()
     csv_export = results["csv_export"]
     # Every worklog of the data set, plus the bench's own ingestion worklogs.
     assert (csv_export["status"], csv_export["rows"]) == (200, plan["worklogs"] + 8)
     assert "speedup vs naive" in stdout.getvalue()
+    assert "Beside the floors (same run, same data):" in stdout.getvalue()
 
     # The paid month stays paid; the timed runs left no remittance behind.
     assert set(Remittance.objects.values_list("status", flat=True)) == {RemittanceStatus.PAID}

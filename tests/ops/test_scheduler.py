@@ -149,7 +149,8 @@ def test_with_the_database_backend_the_monthly_run_is_queued_for_the_workers(set
     )
 
 
-def test_the_payout_sweep_submits_what_waits_in_the_outbox(simulated_gateway, monkeypatch, after_commit):
+def test_the_payout_sweep_submits_what_waits_in_the_outbox(simulated_gateway, monkeypatch, after_commit, settings):
+    settings.PAYOUT_SUBMISSION_RETRY_SECONDS = 0  # no backoff before the retry
     crowd_owed(2)
 
     def outage(self, **kwargs):
@@ -161,13 +162,13 @@ def test_the_payout_sweep_submits_what_waits_in_the_outbox(simulated_gateway, mo
             jobs.monthly_settlement_run(at("2024-11-01 02:00:00"))  # the run's payouts fail to go out
     assert set(PayoutSubmission.objects.values_list("status", "attempts")) == {("PENDING", 1)}
 
-    assert jobs.payout_sweep(at("2026-11-02 10:05:00")) == {"submitted": 2, "pending": 0}
+    assert jobs.payout_sweep(at("2026-11-02 10:05:00")) == {"submitted": 2, "pending": 0, "in_doubt": 0}
     assert set(PayoutSubmission.objects.values_list("status", flat=True)) == {"SUBMITTED"}
     assert set(Remittance.objects.values_list("status", flat=True)) == {"PROCESSING"}
 
 
 def test_the_payout_sweep_does_nothing_with_the_manual_gateway():
-    assert jobs.payout_sweep(at("2026-11-02 10:05:00")) == {"submitted": 0, "pending": 0}
+    assert jobs.payout_sweep(at("2026-11-02 10:05:00")) == {"submitted": 0, "pending": 0, "in_doubt": 0}
 
 
 def test_stalled_runs_are_resumed(after_commit):

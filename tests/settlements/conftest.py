@@ -2,7 +2,10 @@
 
 import pytest
 
+from settlements.models import PayoutSubmission, Remittance
 from settlements.payouts.gateways.simulated import SimulatedGateway
+from settlements.payouts.outbox import payouts_submit_pending
+from tests.settlements.provider_events import SECRET
 from tests.support.api_helpers import generate, new_worklog, record, remittance_of, ts
 
 
@@ -31,3 +34,22 @@ def simulated(settings):
     SimulatedGateway.reset()
     yield SimulatedGateway
     SimulatedGateway.reset()
+
+
+@pytest.fixture
+def submitted(api, simulated, settings):
+    """A worker's remittance of 10.00 for October, submitted to the simulated provider and PROCESSING
+    under `ref`. The provider's own report waits for a commit that never comes in the test's
+    transaction, so the test delivers the events it wants."""
+    wl = new_worklog(api, rate="10.00")
+    record(api, wl["id"], ts("2024-10-03"), 60)
+    run = generate(api, "2024-10-31")  # its after-commit submission never runs here
+    remittance = remittance_of(run, wl["workerId"])
+    payouts_submit_pending()
+    settings.PAYOUT_WEBHOOK_SECRETS = [SECRET]
+    submission = PayoutSubmission.objects.get(remittance_id=remittance["id"])
+    assert Remittance.objects.get(pk=remittance["id"]).status == "PROCESSING"
+    remittance["ref"] = submission.provider_reference
+    remittance["_worklog"] = wl
+    remittance["_submission"] = submission
+    return remittance

@@ -3,9 +3,11 @@ either side of the provider call with one payout per key; a payout in doubt cann
 """
 
 import io
+import uuid
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from settlements.models import PayoutSubmission, ProcessorEvent, Remittance
 from settlements.payouts import outbox as payouts
@@ -50,11 +52,8 @@ def test_outbox_row_is_written_with_the_remittance_and_submitted_after_commit(
     remittance = remittance_of(run, wl["workerId"])
     submission = PayoutSubmission.objects.get(remittance_id=remittance["id"])
     # Before the commit's callbacks run, nothing has left the building.
-    assert (submission.status, submission.attempts, submission.idempotency_key) == (
-        "PENDING",
-        0,
-        f"remittance-{remittance['id']}",
-    )
+    assert (submission.status, submission.attempts) == ("PENDING", 0)
+    assert uuid.UUID(submission.idempotency_key).version == 4  # random, never derived from our ids
     assert simulated.payouts == {}
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
@@ -115,17 +114,21 @@ def test_crash_after_the_provider_accepted_retries_with_the_same_key_and_pays_on
         run = generate(api, OCT)
     remittance_id = remittance_of(run, wl["workerId"])["id"]
     submission = PayoutSubmission.objects.get(remittance_id=remittance_id)
-    # The provider has the payout, we do not know it: the submission stays PENDING, in doubt.
-    assert (submission.status, submission.attempts) == ("PENDING", 1)
-    assert "connection lost" in submission.last_error
+    # The provider has the payout, we do not know it: the claim stays until its lease expires.
+    assert (submission.status, submission.attempts) == ("SUBMITTING", 1)
     assert len(simulated.payouts) == 1
     assert Remittance.objects.get(pk=remittance_id).status == "PENDING"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payouts.payouts_submit_pending() == []  # a live claim is left alone
+    PayoutSubmission.objects.filter(pk=submission.pk).update(lease_expires_at=timezone.now())  # it died
 
     with django_capture_on_commit_callbacks(execute=True):
         payouts.payouts_submit_pending()
     submission.refresh_from_db()
     assert (submission.status, submission.attempts, submission.last_error) == ("SUBMITTED", 2, "")
-    assert len(simulated.payouts) == 1  # deduplicated by the idempotency key
+    assert simulated.lookups == [submission.idempotency_key]  # asked before calling again
+    assert simulated.submit_calls == [submission.idempotency_key]  # and not called again: it had it
+    assert simulated.payouts_per_key() == {submission.idempotency_key: 1}
     assert submission.provider_reference == simulated.payouts[submission.idempotency_key].reference
     assert get_remittance(api, remittance_id)["status"] == "PAID"
     assert balance(api, wl["workerId"])["remitted"] == "10.00"
@@ -176,6 +179,9 @@ def test_processing_remittance_cannot_be_cancelled(api, simulated, settings, dja
     with django_capture_on_commit_callbacks(execute=True):
         run = generate(api, OCT)
     remittance_id = remittance_of(run, wl["workerId"])["id"]
+    assert get_remittance(api, remittance_id)["status"] == "PENDING"  # its payout task is queued too
+    with django_capture_on_commit_callbacks(execute=True):
+        payouts.payouts_sweep()  # what db_worker does with it
     assert get_remittance(api, remittance_id)["status"] == "PROCESSING"
     response = api.post(f"/api/remittances/{remittance_id}/cancel/", {"reason": "too late"}, format="json")
     assert response.status_code == 409

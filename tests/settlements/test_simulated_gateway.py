@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from settlements.models import ProcessorEvent, Remittance
+from settlements.models import PayoutSubmission, ProcessorEvent, Remittance
 from tests.support.api_helpers import (
     balance,
     generate,
@@ -86,7 +86,7 @@ def test_each_remittance_ends_as_the_provider_decided(api, simulated, settings, 
         run = generate(api, OCT)
     for wl in worklogs:
         remittance_id = remittance_of(run, wl["workerId"])["id"]
-        decided = simulated.outcome_for(f"remittance-{remittance_id}")
+        decided = simulated.outcome_for(PayoutSubmission.objects.get(remittance_id=remittance_id).idempotency_key)
         assert (
             get_remittance(api, remittance_id)["status"] == {"payout.paid": "PAID", "payout.failed": "FAILED"}[decided]
         )

@@ -8,7 +8,7 @@ import pytest
 from ledger.models import JournalEntry
 from settlements.models import ProcessorEvent, Remittance
 from settlements.payouts.signatures import sign
-from settlements.services import remittance_mark_processing
+from tests.settlements.provider_events import SECRET, deliver, event
 from tests.support.api_helpers import (
     balance,
     generate,
@@ -22,9 +22,7 @@ from tests.support.api_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/payout-events/"
 OCT, NOV = "2024-10-31", "2024-11-30"
-SECRET = "whsec_current"
 
 
 @pytest.fixture(autouse=True)
@@ -32,58 +30,45 @@ def _secrets(settings):
     settings.PAYOUT_WEBHOOK_SECRETS = [SECRET]
 
 
-def event(remittance_id=None, *, type="payout.paid", id=None, **extra) -> dict:
-    body = {"id": id or f"evt_{type}_{remittance_id}", "type": type, "occurredAt": "2024-11-02T10:00:00+00:00"}
-    if remittance_id is not None:
-        body["remittanceId"] = remittance_id
-    return {**body, **extra}
-
-
-def deliver(client, body, *, secret=SECRET, timestamp=None, raw: bytes | None = None, header: str | None = None):
-    raw = raw if raw is not None else json.dumps(body).encode()
-    if header is None:
-        header = sign(raw_body=raw, secret=secret, timestamp=timestamp)
-    extra = {"HTTP_X_PAYOUT_SIGNATURE": header} if header else {}
-    return client.generic("POST", URL, raw, content_type="application/json", **extra)
-
-
 def _writes():
     return (ProcessorEvent.objects.count(), JournalEntry.objects.count(), list(Remittance.objects.values("status")))
 
 
-def test_signed_paid_event_pays_the_remittance_without_a_user_token(anon_client, api, pending):
-    body = event(pending["id"], providerReference="po_123")
+def test_signed_paid_event_pays_the_submitted_remittance_without_a_user_token(anon_client, api, submitted):
+    body = event(submitted["id"], providerReference=submitted["ref"])
     response = deliver(anon_client, body)
     assert response.status_code == 200, response.content
     assert response.json() == {
         "eventId": body["id"],
         "outcome": "applied",
-        "detail": f"Remittance {pending['id']}: PENDING -> PAID.",
+        "detail": f"Remittance {submitted['id']}: PROCESSING -> PAID.",
         "duplicate": False,
-        "remittanceId": pending["id"],
+        "remittanceId": submitted["id"],
         "remittanceStatus": "PAID",
     }
-    remittance = get_remittance(api, pending["id"])
-    assert (remittance["status"], remittance["providerReference"]) == ("PAID", "po_123")
-    assert balance(api, pending["workerId"])["remitted"] == "10.00"
+    remittance = get_remittance(api, submitted["id"])
+    assert (remittance["status"], remittance["providerReference"]) == ("PAID", submitted["ref"])
+    assert balance(api, submitted["workerId"])["remitted"] == "10.00"
     stored = ProcessorEvent.objects.get()
     assert stored.raw_body == json.dumps(body)
-    assert (stored.event_id, stored.type, stored.remittance_id) == (body["id"], "payout.paid", pending["id"])
+    assert (stored.event_id, stored.type, stored.remittance_id) == (body["id"], "payout.paid", submitted["id"])
+    assert (stored.gateway, stored.provider_reference) == ("simulated", submitted["ref"])
     assert stored.signature_header.startswith("t=")
 
 
-def test_failed_event_takes_its_reason_from_data_and_releases_the_items(anon_client, api, pending):
-    body = event(pending["id"], type="payout.failed", data={"reason": "Account closed"})
+def test_failed_event_takes_its_reason_from_data_and_releases_the_items(anon_client, api, submitted):
+    body = event(submitted["id"], type="payout.failed", providerReference=submitted["ref"], data={"reason": "Closed"})
     assert deliver(anon_client, body).status_code == 200
-    remittance = get_remittance(api, pending["id"])
-    assert (remittance["status"], remittance["statusReason"]) == ("FAILED", "Account closed")
-    again = remittance_of(generate(api, OCT), pending["workerId"])
+    remittance = get_remittance(api, submitted["id"])
+    assert (remittance["status"], remittance["statusReason"]) == ("FAILED", "Closed")
+    again = remittance_of(generate(api, OCT), submitted["workerId"])
     assert again["amount"] == "10.00"
 
 
-def test_failed_event_without_a_reason_gets_one_naming_the_event(anon_client, api, pending):
-    assert deliver(anon_client, event(pending["id"], type="payout.failed", id="evt_9")).status_code == 200
-    assert "evt_9" in get_remittance(api, pending["id"])["statusReason"]
+def test_failed_event_without_a_reason_gets_one_naming_the_event(anon_client, api, submitted):
+    body = event(submitted["id"], type="payout.failed", id="evt_9", providerReference=submitted["ref"])
+    assert deliver(anon_client, body).status_code == 200
+    assert "evt_9" in get_remittance(api, submitted["id"])["statusReason"]
 
 
 def test_wrong_secret_is_401_and_writes_nothing(anon_client, pending):
@@ -95,14 +80,15 @@ def test_wrong_secret_is_401_and_writes_nothing(anon_client, pending):
 
 
 @pytest.mark.parametrize(("skew", "expected"), [(-301, 401), (301, 401), (-290, 200), (290, 200)])
-def test_timestamp_more_than_300_seconds_away_is_refused(anon_client, pending, skew, expected):
+def test_timestamp_more_than_300_seconds_away_is_refused(anon_client, submitted, skew, expected):
     before = _writes()
-    response = deliver(anon_client, event(pending["id"]), timestamp=int(time.time()) + skew)
+    body = event(submitted["id"], providerReference=submitted["ref"])
+    response = deliver(anon_client, body, timestamp=int(time.time()) + skew)
     assert response.status_code == expected, response.content
     if expected == 401:
         assert _writes() == before
     else:
-        assert Remittance.objects.get(pk=pending["id"]).status == "PAID"
+        assert Remittance.objects.get(pk=submitted["id"]).status == "PAID"
 
 
 def test_tampered_body_is_401_and_writes_nothing(anon_client, pending):
@@ -167,8 +153,8 @@ def test_malformed_body_with_a_valid_signature_is_400_and_writes_nothing(anon_cl
     assert _writes() == before
 
 
-def test_replayed_event_answers_200_and_changes_nothing(anon_client, api, pending):
-    body = event(pending["id"])
+def test_replayed_event_answers_200_and_changes_nothing(anon_client, api, submitted):
+    body = event(submitted["id"], providerReference=submitted["ref"])
     assert deliver(anon_client, body).json()["duplicate"] is False
     after_first = _writes()
     replay = deliver(anon_client, body)
@@ -176,30 +162,18 @@ def test_replayed_event_answers_200_and_changes_nothing(anon_client, api, pendin
     assert replay.json()["duplicate"] is True
     assert replay.json()["outcome"] == "applied"
     assert _writes() == after_first
-    worklog = get_worklog(api, pending["_worklog"]["id"])
+    worklog = get_worklog(api, submitted["_worklog"]["id"])
     assert (worklog["remittedAmount"], worklog["unremittedAmount"]) == ("10.00", "0.00")
 
 
-def test_failed_after_paid_is_stored_and_ignored(anon_client, api, pending):
-    deliver(anon_client, event(pending["id"]))
-    entries = JournalEntry.objects.count()
-    late = deliver(anon_client, event(pending["id"], type="payout.failed", data={"reason": "late"}))
-    assert late.status_code == 200
-    assert late.json()["outcome"] == "ignored"
-    assert late.json()["remittanceStatus"] == "PAID"
-    assert get_remittance(api, pending["id"])["status"] == "PAID"
-    assert JournalEntry.objects.count() == entries
-    assert ProcessorEvent.objects.filter(outcome="ignored", type="payout.failed").count() == 1
-    assert balance(api, pending["workerId"])["remitted"] == "10.00"
-
-
-def test_paid_after_failed_never_moves_the_remittance_back(anon_client, api, pending):
-    deliver(anon_client, event(pending["id"], type="payout.failed", data={"reason": "closed"}))
-    late = deliver(anon_client, event(pending["id"]))
+def test_paid_after_failed_never_moves_the_remittance_back(anon_client, api, submitted):
+    ref = submitted["ref"]
+    deliver(anon_client, event(submitted["id"], type="payout.failed", providerReference=ref, data={"reason": "x"}))
+    late = deliver(anon_client, event(submitted["id"], providerReference=ref))
     assert (late.status_code, late.json()["outcome"]) == (200, "ignored")
-    assert get_remittance(api, pending["id"])["status"] == "FAILED"
-    assert balance(api, pending["workerId"]) == {
-        "workerId": pending["workerId"],
+    assert get_remittance(api, submitted["id"])["status"] == "FAILED"
+    assert balance(api, submitted["workerId"]) == {
+        "workerId": submitted["workerId"],
         "currency": "USD",
         "unremitted": "10.00",
         "pending": "0.00",
@@ -219,19 +193,20 @@ def test_event_for_an_unknown_remittance_is_stored_and_answered_clearly(anon_cli
     assert Remittance.objects.get(pk=pending["id"]).status == "PENDING"
 
 
-def test_provider_reference_finds_a_processing_remittance(anon_client, api, pending):
-    remittance_mark_processing(remittance=Remittance.objects.get(pk=pending["id"]), provider_reference="po_777")
-    response = deliver(anon_client, event(None, id="evt_ref", providerReference="po_777"))
+def test_provider_reference_alone_finds_the_submitted_remittance(anon_client, api, submitted):
+    response = deliver(anon_client, event(None, id="evt_ref", providerReference=submitted["ref"]))
     assert response.json()["outcome"] == "applied"
-    remittance = get_remittance(api, pending["id"])
-    assert (remittance["status"], remittance["providerReference"]) == ("PAID", "po_777")
+    remittance = get_remittance(api, submitted["id"])
+    assert (remittance["status"], remittance["providerReference"]) == ("PAID", submitted["ref"])
 
 
-def test_a_reference_that_contradicts_the_remittance_is_ignored(anon_client, pending):
-    remittance_mark_processing(remittance=Remittance.objects.get(pk=pending["id"]), provider_reference="po_777")
-    response = deliver(anon_client, event(pending["id"], providerReference="po_other"))
-    assert response.json()["outcome"] == "ignored"
-    assert Remittance.objects.get(pk=pending["id"]).status == "PROCESSING"
+@pytest.mark.parametrize("reference", ["po_other", None], ids=["another-reference", "no-reference"])
+def test_an_event_without_the_submissions_reference_changes_nothing(anon_client, submitted, reference):
+    body = event(submitted["id"], **({"providerReference": reference} if reference else {}))
+    response = deliver(anon_client, body)
+    assert (response.status_code, response.json()["outcome"]) == (200, "not_submitted")
+    assert Remittance.objects.get(pk=submitted["id"]).status == "PROCESSING"
+    assert ProcessorEvent.objects.get().outcome == "not_submitted"
 
 
 def test_unsupported_event_type_is_stored_and_ignored(anon_client, pending):
@@ -241,8 +216,7 @@ def test_unsupported_event_type_is_stored_and_ignored(anon_client, pending):
     assert ProcessorEvent.objects.filter(type="payout.created").count() == 1
 
 
-def test_manual_mark_paid_still_works_from_processing(api, pending):
-    remittance_mark_processing(remittance=Remittance.objects.get(pk=pending["id"]), provider_reference="po_1")
-    assert api.post(f"/api/remittances/{pending['id']}/cancel/", {"reason": "x"}, format="json").status_code == 409
-    response = api.post(f"/api/remittances/{pending['id']}/mark-paid/", {}, format="json")
+def test_manual_mark_paid_still_works_from_processing(api, submitted):
+    assert api.post(f"/api/remittances/{submitted['id']}/cancel/", {"reason": "x"}, format="json").status_code == 409
+    response = api.post(f"/api/remittances/{submitted['id']}/mark-paid/", {}, format="json")
     assert (response.status_code, response.json()["status"]) == (200, "PAID")

@@ -2,15 +2,29 @@ from django_filters import rest_framework as filters
 
 from api.fields import IdFilter
 from api.filtersets import StrictFilterSet
-from worklogs.models import Segment, Worker, WorkLog, WorkLogRemittanceStatus
+from worklogs.models import Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus
 from worklogs.selectors import worklogs_in_status
 
 
+def ExternalIdFilter(model) -> filters.CharFilter:  # noqa: N802 - reads like a filter
+    """`?externalId=`: the source's id, matched exactly (one row at most: the column is unique); a value
+    longer than the column is a 400, an empty or repeated one too (`StrictFilterSet`)."""
+    return filters.CharFilter(field_name="external_id", max_length=model._meta.get_field("external_id").max_length)
+
+
 class WorkerFilter(StrictFilterSet):
-    externalId = filters.CharFilter(field_name="external_id")  # noqa: N815 - the API's own name
+    externalId = ExternalIdFilter(Worker)  # noqa: N815 - the API's own name
 
     class Meta:
         model = Worker
+        fields: list[str] = []
+
+
+class TaskFilter(StrictFilterSet):
+    externalId = ExternalIdFilter(Task)  # noqa: N815
+
+    class Meta:
+        model = Task
         fields: list[str] = []
 
 
@@ -22,7 +36,7 @@ class WorkLogFilter(StrictFilterSet):
     )
     workerId = IdFilter("worker_id")  # noqa: N815
     taskId = IdFilter("task_id")  # noqa: N815
-    externalId = filters.CharFilter(field_name="external_id")  # noqa: N815
+    externalId = ExternalIdFilter(WorkLog)  # noqa: N815
 
     class Meta:
         model = WorkLog

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import DayField, MoneyDigits, MoneyInputField, OffsetDateTimeField, RelatedIdField
+from api.fields import DayField, ExternalIdField, MoneyDigits, MoneyInputField, OffsetDateTimeField, RelatedIdField
 from core.money import format_money
 from worklogs.models import Adjustment, Segment, Task, Worker, WorkLog, WorkLogRemittanceStatus, remittance_status_of
 
@@ -145,20 +145,29 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 # --- Input ----------------------------------------------------------------------------------
 
 
+def external_id_field(model) -> ExternalIdField:
+    """The source's own id of a row (unique per kind, as long as the column): optional, never blank."""
+    max_length = model._meta.get_field("external_id").max_length
+    return ExternalIdField(max_length=max_length, required=False, allow_null=True, default=None)
+
+
 class WorkerCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
     currency = serializers.CharField(max_length=3, required=False, default="USD")
+    external_id = external_id_field(Worker)
 
 
 class TaskCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
+    external_id = external_id_field(Task)
 
 
 class WorkLogCreateSerializer(serializers.Serializer):
     worker_id = RelatedIdField(Worker.objects.all(), source="worker")
     task_id = RelatedIdField(Task.objects.all(), source="task")
     hourly_rate = MoneyInputField()
+    external_id = external_id_field(WorkLog)
 
 
 class WorkLogRateSerializer(serializers.Serializer):

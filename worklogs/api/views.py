@@ -16,8 +16,8 @@ from api.openapi import IDEMPOTENCY_HEADER, conflict
 from api.permissions import IsFinanceStaff
 from worklogs import selectors, services
 from worklogs.api.exports import WorkLogCSVExportMixin
-from worklogs.api.filters import SegmentFilter, WorkerFilter, WorkLogFilter
-from worklogs.api.permissions import IsFinanceOrWorker, IsFinanceOrWorkerReading, viewer_scope
+from worklogs.api.filters import SegmentFilter, TaskFilter, WorkerFilter, WorkLogFilter
+from worklogs.api.permissions import IntegrationMay, IsFinanceOrWorker, IsFinanceOrWorkerReading, viewer_scope
 from worklogs.api.serializers import (
     WORKLOG_ROW_COLUMNS,
     AdjustmentCreateSerializer,
@@ -48,6 +48,7 @@ else:
     _WorkLogViewSet = object
 
 
+EXTERNAL_ID_TAKEN = conflict("The externalId is already taken by another row of this kind; nothing was written.")
 ILLEGAL_SEGMENT_TRANSITION = conflict("The segment's status does not allow this action (checked before the body).")
 
 
@@ -60,13 +61,14 @@ def _valid(serializer_class, request) -> dict:
 class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_IN_PATH
     serializer_class = WorkerSerializer
-    permission_classes = [IsFinanceOrWorkerReading]
+    permission_classes = [IsFinanceOrWorkerReading | IntegrationMay]
+    integration_actions = ("list", "retrieve", "create")
     filterset_class = WorkerFilter
 
     def get_queryset(self):
         return selectors.worker_list(viewer_worker=viewer_scope(self.request))
 
-    @extend_schema(request=WorkerCreateSerializer, responses={201: WorkerSerializer})
+    @extend_schema(request=WorkerCreateSerializer, responses={201: WorkerSerializer, 409: EXTERNAL_ID_TAKEN})
     def create(self, request, *args, **kwargs):
         worker = services.worker_create(actor=request.user, **_valid(WorkerCreateSerializer, request))
         return Response(WorkerSerializer(worker).data, status=status.HTTP_201_CREATED)
@@ -75,12 +77,14 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
 class TaskViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_IN_PATH
     serializer_class = TaskSerializer
-    permission_classes = [IsFinanceStaff]
+    permission_classes = [IsFinanceStaff | IntegrationMay]
+    integration_actions = ("list", "retrieve", "create")
+    filterset_class = TaskFilter
 
     def get_queryset(self):
         return selectors.task_list()
 
-    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer, 409: EXTERNAL_ID_TAKEN})
     def create(self, request, *args, **kwargs):
         task = services.task_create(**_valid(TaskCreateSerializer, request))
         return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
@@ -112,7 +116,8 @@ class WorkLogViewSet(
 ):
     lookup_value_regex = ID_IN_PATH
     serializer_class = WorkLogSerializer
-    permission_classes = [IsFinanceOrWorkerReading]
+    permission_classes = [IsFinanceOrWorkerReading | IntegrationMay]
+    integration_actions = ("list", "retrieve", "create", "segments")
     filterset_class = WorkLogFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -121,7 +126,10 @@ class WorkLogViewSet(
 
     @extend_schema(
         request=WorkLogCreateSerializer,
-        responses={201: WorkLogSerializer, 409: conflict("The worker already has a worklog for this task.")},
+        responses={
+            201: WorkLogSerializer,
+            409: conflict("The worker already has a worklog for this task, or the externalId is taken."),
+        },
     )
     def create(self, request, *args, **kwargs):
         worklog = services.worklog_create(actor=request.user, **_valid(WorkLogCreateSerializer, request))
@@ -151,7 +159,12 @@ class WorkLogViewSet(
         parameters=[IDEMPOTENCY_HEADER],
         description="Record time. Re-posting an externalId with the same fields answers 200 with the segment.",
     )
-    @action(detail=True, methods=["get", "post"], permission_classes=[IsFinanceOrWorker], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[IsFinanceOrWorker | IntegrationMay],
+        filterset_class=None,
+    )
     def segments(self, request, pk=None):
         worklog = self.get_object()
         if request.method == "GET":
@@ -172,7 +185,9 @@ class WorkLogViewSet(
 class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_IN_PATH
     serializer_class = SegmentSerializer
-    permission_classes = [IsFinanceOrWorkerReading]
+    permission_classes = [IsFinanceOrWorkerReading | IntegrationMay]
+    # Correcting is removing or adjusting; disputes and their resolution are finance's review.
+    integration_actions = ("list", "retrieve", "remove", "adjust")
     filterset_class = SegmentFilter
 
     def get_queryset(self):
@@ -202,7 +217,7 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
         return self._answer(services.segment_resolve(segment=segment, actor=request.user, **data))
 
     @extend_schema(request=SegmentRemoveSerializer, responses={200: SegmentSerializer, 409: ILLEGAL_SEGMENT_TRANSITION})
-    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff | IntegrationMay])
     def remove(self, request, pk=None):
         segment, data = self._acting_on("remove", SegmentRemoveSerializer, request)
         return self._answer(services.segment_remove(segment=segment, actor=request.user, **data))
@@ -214,7 +229,7 @@ class SegmentViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
             409: conflict("The segment's status does not allow it, or the new span overlaps a live segment."),
         },
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff])
+    @action(detail=True, methods=["post"], permission_classes=[IsFinanceStaff | IntegrationMay])
     def adjust(self, request, pk=None):
         segment, data = self._acting_on("adjust", SegmentAdjustSerializer, request)
         return self._answer(
@@ -262,7 +277,8 @@ class ListAllWorklogsView(WorkLogCSVExportMixin, WorkLogListMixin, mixins.ListMo
     """`GET /list-all-worklogs?remittanceStatus=REMITTED|UNREMITTED` (also workerId, taskId; `format=csv`)."""
 
     serializer_class = WorkLogSerializer
-    permission_classes = [IsFinanceOrWorkerReading]
+    permission_classes = [IsFinanceOrWorkerReading | IntegrationMay]
+    integration_actions = ("list",)
     filterset_class = WorkLogFilter
 
     def get_queryset(self):

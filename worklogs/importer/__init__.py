@@ -22,15 +22,34 @@ Numbers are read exactly: `records_from_json` parses JSON numbers as `Decimal`/`
 reaching `worklogs_import` is refused as malformed, since its digits are already lost.
 """
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from django.db import transaction
 
 from audit.services import Actor
 from core.errors import InvalidInput
+from worklogs.importer.file_report import FileImportReport, RejectedRow
+from worklogs.importer.formats import FORMATS, decode, detect, read_csv
+from worklogs.importer.formats.v2 import read_v2
 from worklogs.importer.reading import KINDS, RecordError, records_from_json
 from worklogs.importer.records import Importer
 from worklogs.importer.report import ImportReport, SkippedRecord
+from worklogs.importer.time_import import TimeRowImporter
+from worklogs.importer.v2_import import V2Importer
 
-__all__ = ["KINDS", "ImportReport", "RecordError", "SkippedRecord", "records_from_json", "worklogs_import"]
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "FileImportReport",
+    "ImportReport",
+    "RecordError",
+    "RejectedRow",
+    "SkippedRecord",
+    "import_file",
+    "records_from_json",
+    "worklogs_import",
+]
 
 
 def worklogs_import(*, records: list, dry_run: bool = False, actor: Actor = None) -> ImportReport:
@@ -49,5 +68,37 @@ def worklogs_import(*, records: list, dry_run: bool = False, actor: Actor = None
         return report
     with transaction.atomic():
         Importer(report, actor).run(records)
+        transaction.set_rollback(True)
+    return report
+
+
+def import_file(
+    *, raw: bytes, file_format: str = "auto", dry_run: bool = False, rate: Decimal | None = None, actor: Actor = None
+) -> ImportReport | FileImportReport:
+    """Import a file in any of `FORMATS` (`auto`: recognised by `formats.detect`).
+
+    The tracker export answers its own report (`ImportReport`, unchanged); the other formats a
+    `FileImportReport`. InvalidInput when the file as a whole cannot be read (nothing written).
+    `rate` is the hourly rate of worklogs created where the file gives none.
+    """
+    if file_format != "auto" and file_format not in FORMATS:
+        raise InvalidInput(f"Unknown format {file_format!r}: give auto, {', '.join(FORMATS)}.", field="format")
+    text = decode(raw)
+    name = detect(text) if file_format == "auto" else file_format
+    if name == "tracker":
+        return worklogs_import(records=records_from_json(text), dry_run=dry_run, actor=actor)
+    report = FileImportReport(format=name, dry_run=dry_run)
+    work: Callable[[], None]
+    if name == "v2":
+        doc = read_v2(text)
+        work = lambda: V2Importer(report=report, actor=actor, rate=rate).run(doc)  # noqa: E731
+    else:
+        rows = read_csv(name, text)
+        work = lambda: TimeRowImporter(report=report, actor=actor, rate=rate).run(rows)  # noqa: E731
+    if not dry_run:
+        work()
+        return report
+    with transaction.atomic():
+        work()
         transaction.set_rollback(True)
     return report

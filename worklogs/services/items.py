@@ -4,10 +4,10 @@ from datetime import date
 
 from django.db.models import F
 
-from core.money import cents_of_next_item, round_exact
+from core.money import cents_of_next_item, round_exact, segment_units
 from ledger.models import Account, AccountKind
-from ledger.services import EntrySpec, accounts_open_for_party, entry_post
-from worklogs.models import Adjustment, Item, Segment, WorkLog
+from ledger.services import EntrySpec, accounts_open_for_party, entries_post, entry_post
+from worklogs.models import Adjustment, Item, ItemKind, Segment, WorkLog
 
 
 def _expense_and_payable(worker_id: int, currency: str) -> tuple[Account, Account]:
@@ -68,3 +68,53 @@ def item_add(
             )
         )
     return item
+
+
+def earnings_add(*, worklogs: dict[int, WorkLog], segments: list[Segment]) -> list[Item]:
+    """The earnings of new segments of one worker, on worklogs the caller has locked: what `item_add`
+    does for each, in the segments' order, with one insert of items, one of ledger entries and one
+    update per worklog. Sets `earning_amount` on each segment (its cents, as `segment_list` reads it)."""
+    items = []
+    added: dict[int, tuple[int, int]] = {}  # worklog id -> (items, exact units)
+    for segment in segments:
+        worklog = worklogs[segment.worklog_id]
+        units = segment_units(seconds=segment.seconds, hourly_rate=segment.hourly_rate)
+        cents = cents_of_next_item(total_before=worklog.exact_units, item_units=units)
+        items.append(
+            Item(
+                worklog=worklog,
+                worker_id=worklog.worker_id,
+                kind=ItemKind.EARNING,
+                exact_units=units,
+                amount=cents,
+                segment=segment,
+                work_date=segment.work_date,
+            )
+        )
+        worklog.exact_units += units
+        worklog.amount = round_exact(worklog.exact_units)
+        worklog.item_count += 1
+        count, total = added.get(worklog.pk, (0, 0))
+        added[worklog.pk] = (count + 1, total + units)
+        segment.earning_amount = cents  # type: ignore[attr-defined]  # what `selectors.segment_list` annotates
+    items = Item.objects.bulk_create(items)
+    for pk, (count, units) in added.items():
+        WorkLog.objects.filter(pk=pk).update(
+            exact_units=F("exact_units") + units, amount=worklogs[pk].amount, item_count=F("item_count") + count
+        )
+    paying = [item for item in items if item.amount]
+    if paying:
+        first = worklogs[paying[0].worklog_id]
+        expense, payable = _expense_and_payable(first.worker_id, first.currency)
+        specs = [
+            EntrySpec(
+                cause=ItemKind.EARNING,
+                reference=f"item:{item.pk}",
+                party=item.worker_id,
+                memo=f"worklog {item.worklog_id}",
+                lines=[(expense, item.amount), (payable, -item.amount)],
+            )
+            for item in paying
+        ]
+        entries_post(specs=specs)
+    return items

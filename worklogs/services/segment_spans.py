@@ -41,15 +41,19 @@ def span_seconds(started_at: datetime, ended_at: datetime) -> int:
 def span_check_no_overlap(
     *, worker_id: int, started_at: datetime, ended_at: datetime, ignore: int | None = None
 ) -> None:
+    # A segment lasts at most a day, so one that overlaps started at most a day before this one: the
+    # bound keeps the read to a day of the worker's index (worker, started_at). Ordered by id alone,
+    # PostgreSQL walked the whole primary key instead, filtering every segment of every worker.
     overlapping = Segment.objects.filter(
         worker_id=worker_id,
         status__in=LIVE_SEGMENT_STATUSES,
+        started_at__gte=started_at - timedelta(seconds=MAX_SEGMENT_SECONDS),
         started_at__lt=ended_at,
         ended_at__gt=started_at,
     )
     if ignore is not None:
         overlapping = overlapping.exclude(pk=ignore)
-    other = overlapping.order_by("pk").first()
+    other = overlapping.order_by("started_at", "pk").first()
     if other is not None:
         raise Conflict(
             f"This segment overlaps segment {other.pk} ({other.started_at.isoformat()} to "

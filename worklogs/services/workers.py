@@ -27,6 +27,16 @@ def _validate_rate(hourly_rate: Decimal) -> Decimal:
     return hourly_rate.quantize(Decimal("0.01"))
 
 
+def _external_id_taken(kind: str, external_id: str) -> Conflict:
+    return Conflict(f"A {kind} with externalId {external_id!r} already exists.", code="external_id_taken")
+
+
+def _check_external_id_free(model: type[Worker | Task | WorkLog], kind: str, external_id: str | None) -> None:
+    """A source's id names one row of its kind (409, nothing written); the unique index decides a race."""
+    if external_id and model.objects.filter(external_id=external_id).exists():
+        raise _external_id_taken(kind, external_id)
+
+
 def _validate_name(name: str) -> str:
     if not name or not name.strip():
         raise InvalidInput("A worker needs a name.", field="name")
@@ -53,9 +63,17 @@ def worker_create(
     currency = (currency or "USD").upper()
     if currency not in ISO_4217:
         raise InvalidInput(f"{currency!r} is not an ISO-4217 currency code.", field="currency")
-    worker = Worker.objects.create(
-        name=_validate_name(name), email=email or "", currency=currency, user=user, external_id=external_id
-    )
+    external_id = external_id or None
+    _check_external_id_free(Worker, "worker", external_id)
+    try:
+        with transaction.atomic():
+            worker = Worker.objects.create(
+                name=_validate_name(name), email=email or "", currency=currency, user=user, external_id=external_id
+            )
+    except IntegrityError:  # created meanwhile by another transaction (a login is linked in the admin only)
+        if external_id and Worker.objects.filter(external_id=external_id).exists():
+            raise _external_id_taken("worker", external_id) from None
+        raise
     accounts_open_for_party(party=worker.pk, currency=currency, label=worker.name)
     audit_record(
         actor=actor,
@@ -106,7 +124,13 @@ def worker_update(*, worker: Worker, name: str, email: str, user: User | None, a
 def task_create(*, title: str, external_id: str | None = None) -> Task:
     if not title or not title.strip():
         raise InvalidInput("A task needs a title.", field="title")
-    return Task.objects.create(title=title.strip(), external_id=external_id)
+    external_id = external_id or None
+    _check_external_id_free(Task, "task", external_id)
+    try:
+        with transaction.atomic():
+            return Task.objects.create(title=title.strip(), external_id=external_id)
+    except IntegrityError:
+        raise _external_id_taken("task", external_id or "") from None
 
 
 @transaction.atomic
@@ -114,15 +138,19 @@ def worklog_create(
     *, worker: Worker, task: Task, hourly_rate: Decimal, external_id: str | None = None, actor: Actor = None
 ) -> WorkLog:
     hourly_rate = _validate_rate(hourly_rate)
+    external_id = external_id or None
     worker = lock_worker(worker.pk)
     if WorkLog.objects.filter(worker=worker, task=task).exists():
         raise Conflict("This worker already has a worklog for this task.", code="worklog_exists")
+    _check_external_id_free(WorkLog, "worklog", external_id)
     try:
         with transaction.atomic():
             worklog = WorkLog.objects.create(
                 worker=worker, task=task, hourly_rate=hourly_rate, currency=worker.currency, external_id=external_id
             )
     except IntegrityError:
+        if external_id and WorkLog.objects.filter(external_id=external_id).exists():
+            raise _external_id_taken("worklog", external_id) from None
         raise Conflict("This worker already has a worklog for this task.", code="worklog_exists") from None
     audit_record(
         actor=actor,

@@ -4,6 +4,7 @@ See docs/PERFORMANCE.md for what is measured, the targets and the latest figures
 creates the database and runs this at full scale.
 """
 
+import argparse
 import json
 import os
 import platform
@@ -17,10 +18,10 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import Client
 
 from api.tokens import token_issue
-from devtools.bench import datagen, httpload, measure, report, wrk
+from devtools.bench import batch, curve, datagen, httpload, measure, report, wrk
+from devtools.bench.floors.settlement import floor_settle
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
 
@@ -46,6 +47,16 @@ class Command(BaseCommand):
             help="Who sends the HTTP load: wrk (if installed, with auto) or Python threads.",
         )
         parser.add_argument("--http-seconds", type=int, default=10, help="Duration of each wrk measurement.")
+        parser.add_argument("--no-floors", action="store_true", help="Skip the floors (devtools/bench/floors).")
+        parser.add_argument(
+            "--curve",
+            action="store_true",
+            help="How cost grows: the settlement, the list and the balance at each --curve-scales, each on a "
+            "fresh database of its own; writes the table and the chart (--curve-png).",
+        )
+        parser.add_argument("--curve-scales", default="0.1,0.3,1", help="The data set sizes of --curve.")
+        parser.add_argument("--curve-png", default="docs/performance-curve.png", help="Where --curve draws its chart.")
+        parser.add_argument("--curve-point", action="store_true", help=argparse.SUPPRESS)  # one size of --curve
 
     def log(self, message: str) -> None:
         self.stdout.write(f"[{time.strftime('%H:%M:%S')}] {message}")
@@ -54,6 +65,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark needs PostgreSQL (COPY, its planner): set DATABASE_URL.")
+        if options["curve"]:
+            scales = [float(x) for x in options["curve_scales"].split(",")]
+            curve.run_curve(
+                scales=scales, runs=options["runs"], json_path=options["json"], png_path=options["curve_png"],
+                log=self.log, write=self.stdout.write,
+            )  # fmt: skip
+            return
         if Worker.objects.exists():
             raise CommandError("The benchmark needs a fresh database (it found workers); `make bench` makes one.")
         started = time.perf_counter()
@@ -66,10 +84,16 @@ class Command(BaseCommand):
         if options["load_only"]:
             self.log("loaded; stopping there (--load-only)")
             return
+        if options["curve_point"]:
+            results["curve_point"] = curve.measure_point(plan, token, runs=options["runs"], log=self.log)
+            Path(options["json"]).write_text(json.dumps(results, indent=2, default=str) + "\n")
+            return
         self.settlement(plan, results, options, recorder_worklogs)
         self.reads(plan, results, options, token)
         if not options["no_gunicorn"]:
             self.over_http(plan, results, options, token, ingest_worklogs)
+        results["audit_after_bench"] = batch.audit_after()
+        self.log(f"audit after the bench: {results['audit_after_bench']}")
         results["peak_rss_mb_process"] = measure.peak_rss_mb()
         results["total_seconds"] = time.perf_counter() - started
         results["targets"] = report.verdicts(results)
@@ -145,14 +169,22 @@ class Command(BaseCommand):
         results["naive"] = naive
         self.log(f"naive: {naive['items']} items in {naive['seconds']:.1f} s ({naive['items_per_s']:.0f}/s)")
 
-        # `--runs` quiet runs time the settlement alone; one more runs while a thread records segments
+        # `--runs` quiet runs time the settlement alone, each right after the floor's run on the same data
+        # (devtools/bench/floors/settlement.py; both undone), so each pair meets the same minute of
+        # the machine; one more runs while a thread records segments
         # (late work dated before the paid month, whose slots the data set fills: always in the past
         # and due for this run, so each is paid in this run or the next) and times their waits. The
         # recorder shares the two cores with the run, so that run is slower: both are reported.
         early_day = datetime.combine(plan.period2_end, datetime.min.time(), tzinfo=UTC) - timedelta(days=75)
-        runs = []
+        runs, floors = [], []
         for i in range(options["runs"] + 1):
             busy = i == options["runs"]
+            if not busy and not options["no_floors"]:
+                floor = floor_settle(period_end=plan.period2_end)
+                measure.undo_run(floor["run_id"])
+                floors.append(floor)
+                self.log(f"floor {i + 1}: {floor['items']} items, {floor['remittances']} remittances "
+                         f"in {floor['seconds']:.2f} s")  # fmt: skip
             run = measure.time_settlement(
                 period_end=plan.period2_end,
                 recorder_worklogs=recorder_worklogs if busy else None,
@@ -168,6 +200,17 @@ class Command(BaseCommand):
             self.log(line)
             measure.undo_run(run["run_id"])
             runs.append(run)
+        if floors:
+            if floors[0]["items"] != runs[0]["items"] or floors[0]["remittances"] != runs[0]["remittances"]:
+                raise CommandError(f"The settlement floor claimed other items than the product: {floors[0]}, {runs[0]}")
+            floor_median = statistics.median(f["seconds"] for f in floors)
+            results["settlement_floor"] = {
+                "runs": floors,
+                "seconds": measure.summary([f["seconds"] for f in floors]),
+                "items": floors[0]["items"],
+                "remittances": floors[0]["remittances"],
+                "items_per_s": floors[0]["items"] / floor_median,
+            }
         quiet, busy_run = runs[:-1], runs[-1]
         seconds = [r["seconds"] for r in quiet]
         median = statistics.median(seconds)
@@ -192,7 +235,7 @@ class Command(BaseCommand):
 
     def reads(self, plan, results, options, token) -> None:
         repeat = options["requests"] or max(30, min(300, round(300 * plan.scale)))
-        client = Client()
+        client = measure.bench_client()
         lists = {}
         for status in ("UNREMITTED", "REMITTED"):
             first = f"/list-all-worklogs?remittanceStatus={status}&pageSize=100"
@@ -210,42 +253,76 @@ class Command(BaseCommand):
         self.log(f"worklog CSV export (test client, streamed): {results['csv_export']}")
 
     def over_http(self, plan, results, options, token, ingest_worklogs) -> None:
-        """Lists and ingestion through gunicorn, loaded by `wrk` when installed (else Python threads)."""
+        """Lists and ingestion through gunicorn, loaded by `wrk` when installed (else Python threads),
+        each right before its floor (devtools/bench/floors/views.py) behind the same gunicorn."""
         choice = options["load_generator"]
         if choice == "wrk" and not wrk.available():
             raise CommandError("--load-generator wrk: wrk is not installed (apt-get install wrk).")
         use_wrk = choice == "wrk" or (choice == "auto" and wrk.available())
         seconds = options["http_seconds"]
+        floors = not options["no_floors"]
         self.log(f"HTTP load generator: {'wrk' if use_wrk else 'Python threads (install wrk for lighter load)'}")
         per_client = options["requests"] or max(25, min(150, round(150 * plan.scale)))
         headers = {"Authorization": f"Token {token}"}
-        lists = {}
+
+        def get_load(port: int, url: str) -> dict:
+            if use_wrk:
+                wrk.get(port, url, token, seconds=max(1, seconds // 3))  # warm both workers
+                return wrk.get(port, url, token, seconds=seconds)
+
+            def plan_for(i, url=url):
+                for _ in range(per_client):
+                    yield "GET", url, None, headers, (200,)
+
+            httpload.http_load(port, plan_for, clients=8)  # warm both workers
+            return httpload.http_load(port, plan_for, clients=8)
+
+        def post_load(port: int, prefix: str, days_back: int) -> dict:
+            if use_wrk:
+                base = int((datetime.now(UTC) - timedelta(days=3 + days_back)).timestamp())
+                row = wrk.post_segments(port, token, ingest_worklogs, base, seconds=seconds, prefix=prefix)
+            else:
+                posts = httpload.segment_posts(ingest_worklogs, token, per_client, prefix=prefix, days_back=days_back)
+                row = httpload.http_load(port, posts, clients=8)
+            row["segments_per_s"] = row["req_per_s"]
+            return row
+
+        lists, list_floors = {}, {}
         with httpload.gunicorn() as port:
             for key, row in results["list_test_client"].items():
                 url = row["url"]
-                if use_wrk:
-                    wrk.get(port, url, token, seconds=max(1, seconds // 3))  # warm both workers
-                    lists[key] = wrk.get(port, url, token, seconds=seconds)
-                else:
-
-                    def plan_for(i, url=url):
-                        for _ in range(per_client):
-                            yield "GET", url, None, headers, (200,)
-
-                    httpload.http_load(port, plan_for, clients=8)  # warm both workers
-                    lists[key] = httpload.http_load(port, plan_for, clients=8)
+                floor_url = "/bench-floor" + url
+                if floors:
+                    product_answer = httpload.get_bytes(port, url, token)
+                    floor_answer = httpload.get_bytes(port, floor_url, token)
+                    if product_answer != floor_answer:
+                        raise CommandError(
+                            f"The list floor answers other bytes than {url}: {product_answer[1][:300]!r} against "
+                            f"{floor_answer[1][:300]!r}"
+                        )
+                lists[key] = get_load(port, url)
                 self.log(f"list {key} (gunicorn, 8 clients): {lists[key]}")
+                if floors:
+                    list_floors[key] = get_load(port, floor_url)
+                    self.log(f"  floor (same bytes): {list_floors[key]}")
             before = Segment.objects.filter(worklog_id__in=ingest_worklogs).count()
-            if use_wrk:
-                base = int((datetime.now(UTC) - timedelta(days=3)).timestamp())
-                ingest = wrk.post_segments(port, token, ingest_worklogs, base, seconds=seconds)
-            else:
-                ingest = httpload.http_load(port, httpload.segment_posts(ingest_worklogs, token, per_client), clients=8)
-            ingest["segments_per_s"] = ingest["req_per_s"]
+            ingest = post_load(port, "/api", 0)
             # wrk stops at its deadline with requests in flight: those may still land, never fewer.
             ingest["segments_created"] = Segment.objects.filter(worklog_id__in=ingest_worklogs).count() - before
             self.log(f"ingestion (gunicorn, 8 clients): {ingest}")
+            if floors:
+                last = Segment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                # Ten days earlier than the product's segments: never the same minutes of a worker.
+                floor = post_load(port, "/bench-floor", 10)
+                floor["segments_created"] = measure.undo_segments(worklog_ids=ingest_worklogs, after_segment_id=last)
+                self.log(f"  floor ingestion (its rows deleted afterwards): {floor}")
+                results["ingest_floor_gunicorn"] = floor
+            batches = max(3, per_client // 10)
+            results["ingest_batch_gunicorn"] = batch.measure(port, token, batches, ingest["segments_per_s"])
+            self.log(f"batch ingestion (gunicorn, 8 clients): {results['ingest_batch_gunicorn']}")
         results["list_gunicorn"] = lists
+        if list_floors:
+            results["list_floor_gunicorn"] = list_floors
         results["ingest_gunicorn"] = ingest
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0011_approval_and_return_guards"),
+        ("settlements", "0012_payout_submission_claims_and_uuid_keys"),
         ("worklogs", "0003_settlement_and_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -37,7 +37,7 @@ DROP FUNCTION IF EXISTS settlements_payoutdestination_confirm_only();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlements", "0012_bank_details_sepa_files_bank_reports")]
+    dependencies = [("settlements", "0013_bank_details_sepa_files_bank_reports")]
 
     operations = [
         postgres_only(DESTINATION_CONFIRM_ONLY, DESTINATION_REVERSE),
