@@ -101,17 +101,21 @@ def sepa_file_create(*, run: SettlementRun, actor: Actor) -> SepaFileResult:
 
     now = timezone.now()
     destinations = PayoutDestination.objects.in_bulk([candidates.destination_ids[r.pk] for r in payable])
+    keys = [uuid.uuid4().hex for _ in payable]
+    # A SUBMITTED submission always names its reference (a CHECK): its key until the file's message
+    # id is known, then `<message id>/<end-to-end id>` below.
     submissions = PayoutSubmission.objects.bulk_create(
         [
             PayoutSubmission(
                 remittance=r,
-                idempotency_key=uuid.uuid4().hex,
+                idempotency_key=key,
+                provider_reference=key,
                 gateway=SEPA_FILE_GATEWAY,
                 status=PayoutSubmissionStatus.SUBMITTED,
                 attempts=1,
                 submitted_at=now,
             )
-            for r in payable
+            for r, key in zip(payable, keys, strict=True)
         ]
     )
     transfers = []
