@@ -397,3 +397,7 @@ class ProcessorEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}: {self.outcome}"
+
+
+# Bank details, SEPA files and bank reports: their own module, part of this app (see its docstring).
+from settlements.banking.models import BankReport, PayoutDestination, SepaFile, SepaFileEntry  # noqa: E402, F401

@@ -21,7 +21,7 @@ from django_tasks import task
 
 from settlements.fanout import settlement_run_fan_out
 from settlements.models import PayoutSubmission, PayoutSubmissionStatus, SettlementRun
-from settlements.payouts.outbox import payouts_submit, payouts_submit_for_run, payouts_sweep
+from settlements.payouts.outbox import payouts_submit, payouts_submit_for_run, payouts_submit_for_worker, payouts_sweep
 from settlements.services.approvals import settlement_run_approve
 from settlements.services.run_lease import RunCompleted, RunInProgress, settlement_run_resumable
 from settlements.services.runs import settlement_generate, settlement_run_create, settlement_run_execute
@@ -49,13 +49,17 @@ def settlement_run_task(run_id: int) -> dict:
 
 
 @task()
-def payouts_submit_task(*, run_id: int | None = None, submission_ids: list[int] | None = None) -> dict:
-    """Send payouts in the background: these submissions, a run's, or (neither) every due one. Each
+def payouts_submit_task(
+    *, run_id: int | None = None, submission_ids: list[int] | None = None, worker_id: int | None = None
+) -> dict:
+    """Send payouts in the background: these submissions, a run's, a worker's, or (none) every due one. Each
     is claimed before its provider call, so two tasks (or the sweeper) never send one twice."""
     if submission_ids is not None:
         results = payouts_submit(submission_ids=submission_ids)
     elif run_id is not None:
         results = payouts_submit_for_run(run_id=run_id)
+    elif worker_id is not None:
+        results = payouts_submit_for_worker(worker_id=worker_id)
     else:
         results = payouts_sweep()
     by_status = dict.fromkeys(PayoutSubmissionStatus.values, 0)
@@ -64,7 +68,9 @@ def payouts_submit_task(*, run_id: int | None = None, submission_ids: list[int] 
     return {"runId": run_id, "tried": len(results), **{k.lower(): v for k, v in by_status.items() if v}}
 
 
-def payouts_enqueue(*, run_id: int | None = None, submission_ids: list[int] | None = None) -> None:
+def payouts_enqueue(
+    *, run_id: int | None = None, submission_ids: list[int] | None = None, worker_id: int | None = None
+) -> None:
     """Hand payouts to the task backend once what the caller wrote has committed: with the database
     backend they wait for `db_worker`; with the immediate one they are sent at once, in this process,
     after the commit (never inside the request's transaction).
@@ -75,7 +81,7 @@ def payouts_enqueue(*, run_id: int | None = None, submission_ids: list[int] | No
 
     def enqueue() -> None:
         try:
-            payouts_submit_task.enqueue(run_id=run_id, submission_ids=submission_ids)
+            payouts_submit_task.enqueue(run_id=run_id, submission_ids=submission_ids, worker_id=worker_id)
         except Exception:  # the submissions stay PENDING: the sweeper sends them
             logger.exception("Could not enqueue payouts (run %s, %s); the sweeper sends them.", run_id, submission_ids)
 
@@ -89,6 +95,11 @@ def payouts_submit_after_commit(*, run: SettlementRun) -> None:
 
 def payout_submissions_enqueue(*, submissions: list[PayoutSubmission]) -> None:
     payouts_enqueue(submission_ids=[s.pk for s in submissions])
+
+
+def payouts_submit_for_worker_after_commit(*, worker_id: int) -> None:
+    """Send a worker's held payouts once the confirmation of its bank details has committed."""
+    payouts_enqueue(worker_id=worker_id)
 
 
 def settlement_run_approve_then_submit(*, run: SettlementRun, actor: User) -> SettlementRun:

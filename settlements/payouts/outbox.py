@@ -34,6 +34,7 @@ from settlements.gateway import PayoutGateway, PayoutRejected, get_gateway
 from settlements.locks import lock_remittance, lock_submission
 from settlements.models import PayoutSubmission, PayoutSubmissionStatus, Remittance, RemittanceStatus
 from settlements.payouts.events import processor_events_reconcile
+from settlements.selectors.payees import HOLD_REASONS, payee_hold_reason
 from settlements.services.remittances import remittance_mark_processing
 from settlements.services.submissions import payable_remittances
 
@@ -68,6 +69,12 @@ def _due_ids(*, queryset, ignore_backoff: bool = False) -> list[int]:
 def payouts_submit_for_run(*, run_id: int) -> list[PayoutSubmission]:
     """Send the due submissions of one run (after the run's chunks have committed)."""
     ids = _due_ids(queryset=PayoutSubmission.objects.filter(remittance__run_id=run_id))
+    return payouts_submit(submission_ids=ids)
+
+
+def payouts_submit_for_worker(*, worker_id: int) -> list[PayoutSubmission]:
+    """Send a worker's due submissions (after its bank details were confirmed)."""
+    ids = _due_ids(queryset=PayoutSubmission.objects.filter(remittance__worker_id=worker_id))
     return payouts_submit(submission_ids=ids)
 
 
@@ -109,6 +116,15 @@ def payout_submit(*, submission: PayoutSubmission) -> PayoutSubmission:
     return submission
 
 
+def _note_hold(submission: PayoutSubmission, *, gateway: PayoutGateway, worker_id: int) -> None:
+    """Say on the submission (the admin shows it) why the payee's bank details hold it back."""
+    reason = payee_hold_reason(worker_id=worker_id) if gateway.needs_bank_details else None
+    if reason is not None:
+        PayoutSubmission.objects.filter(pk=submission.pk).update(
+            last_error=f"Held: {HOLD_REASONS[reason]}.", updated_at=timezone.now()
+        )
+
+
 def _lease_expiry() -> ExpressionWrapper:
     duration = Value(timedelta(seconds=settings.PAYOUT_SUBMISSION_LEASE_SECONDS), output_field=DurationField())
     return ExpressionWrapper(Now() + duration, output_field=DateTimeField())
@@ -141,6 +157,7 @@ def _claim(submission_id: int, *, gateway: PayoutGateway) -> _Claim | None:
             submission.save(update_fields=["status", "last_error", "lease_owner", "lease_expires_at", "updated_at"])
             return None
         if not payable_remittances(Remittance.objects.filter(pk=remittance.pk)).exists():
+            _note_hold(submission, gateway=gateway, worker_id=remittance.worker_id)
             return None  # held (it stays PENDING; the sweeper looks again)
         unknown_before = submission.attempts > 0
         owner = uuid.uuid4()

@@ -25,15 +25,20 @@ from settlements.models import (
     Remittance,
     RemittanceStatus,
 )
+from settlements.selectors.payees import remittances_payable_to_confirmed_payee
 
 
 def payable_remittances(remittances: QuerySet[Remittance]) -> QuerySet[Remittance]:
     """The remittances of `remittances` that may go to a gateway now: the one filter every
     submission path applies (a payee rule is one more `.filter` here). PENDING, of a run that needs
-    no approval or was approved (four eyes; the database refuses a submission otherwise)."""
-    return remittances.filter(
+    no approval or was approved (four eyes; the database refuses a submission otherwise), and, for a
+    gateway that pays into bank accounts, whose payee's bank details a second user confirmed."""
+    payable = remittances.filter(
         Q(run__approval_required=False) | Q(run__approved_at__isnull=False), status=RemittanceStatus.PENDING
     )
+    if get_gateway().needs_bank_details:  # a bank account is paid only once a second user confirmed it
+        payable = remittances_payable_to_confirmed_payee(payable)
+    return payable
 
 
 def payout_submissions_create(*, remittances: list[Remittance]) -> list[PayoutSubmission]:

@@ -37,6 +37,13 @@ FINANCE_PERMISSIONS = {
     "ledger.view_journalentry",
     "ledger.view_posting",
     "audit.view_auditevent",  # the trail of who did what, read-only
+    # Bank details (add = enter new ones; confirming is an action), SEPA files, bank reports (add = upload).
+    "settlements.view_payoutdestination",
+    "settlements.add_payoutdestination",
+    "settlements.view_sepafile",
+    "settlements.view_sepafileentry",
+    "settlements.view_bankreport",
+    "settlements.add_bankreport",
 }
 
 

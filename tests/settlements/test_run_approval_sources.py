@@ -68,6 +68,7 @@ def test_the_monthly_run_of_the_scheduler_waits_for_approval(
     assert jobs.payout_sweep(datetime(2024, 11, 1, 2, 5, tzinfo=UTC)) == {
         "submitted": 0,
         "pending": 0,
+        "in_doubt": 0,
     }  # nothing waits in the outbox
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -82,7 +82,7 @@ def test_a_multipart_upload_is_read_like_a_raw_body(api):
     assert missing.status_code == 400 and "file" in missing.json()
 
 
-def test_finance_and_integration_may_import_a_worker_user_and_a_plain_user_may_not(
+def test_finance_may_import_an_integration_a_worker_user_and_a_plain_user_may_not(
     api, integration_client, make_client, plain_user, anon_client
 ):
     worker_login = UserFactory()
@@ -90,9 +90,10 @@ def test_finance_and_integration_may_import_a_worker_user_and_a_plain_user_may_n
     assert _post(make_client(worker_login), sample("toggl.csv"), "?rate=45.00").status_code == 403
     assert _post(make_client(plain_user), sample("toggl.csv"), "?rate=45.00").status_code == 403
     assert _post(anon_client, sample("toggl.csv"), "?rate=45.00").status_code == 401
+    assert _post(integration_client, sample("toggl.csv"), "?rate=45.00").status_code == 403
     assert Segment.objects.count() == 0
 
-    assert _post(integration_client, sample("toggl.csv"), "?rate=45.00").status_code == 200
+    assert _post(api, sample("toggl.csv"), "?rate=45.00").status_code == 200
     assert Segment.objects.count() == 3
     again = _post(api, sample("toggl.csv"))
     assert again.status_code == 200 and again.json()["skipped"] == counts(segment=3)

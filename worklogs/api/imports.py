@@ -6,7 +6,8 @@ file), `?rate=` the hourly rate of worklogs created where the file gives none, `
 nothing. The tracker export answers its report as before (`created`/`unchanged`/`skipped`); the
 v2 seed and the CSV exports answer `format`, `created`, `skipped`, `rejected` and `rejected_rows`.
 Keys are snake_case, as in the files: this view neither camelizes nor underscoreizes. Finance
-staff and integration clients may import.
+staff only: a file may carry adjustments (the v2 seed), which no integration may record (API.md's
+integration role creates workers, tasks, worklogs and segments, one request or one batch at a time).
 """
 
 from decimal import Decimal
@@ -15,14 +16,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filtersets import query_value
 from api.parsers import PayloadTooLarge, check_charset, read_body
-from api.permissions import is_finance, is_integration
+from api.permissions import IsFinanceStaff
 from core.money import parse_money
 from worklogs.api.import_schemas import EXPORT_SCHEMA, FILE_REPORT_SCHEMA, REPORT_SCHEMA, V2_SCHEMA
 from worklogs.importer import FORMATS, import_file
@@ -49,13 +49,6 @@ class JSONAnswer(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
-
-
-class IsFinanceOrIntegration(BasePermission):
-    message = "Only finance staff or an integration client may import."
-
-    def has_permission(self, request, view) -> bool:
-        return is_finance(request.user) or is_integration(request.user)
 
 
 DRY_RUN_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
@@ -105,7 +98,7 @@ def body_of(request) -> bytes:
 
 
 class ImportView(APIView):
-    permission_classes = [IsFinanceOrIntegration]
+    permission_classes = [IsFinanceStaff]
     parser_classes = [MultiPartParser, RawFileParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONAnswer
@@ -144,7 +137,7 @@ class ImportView(APIView):
             "Harvest detailed CSV (UTF-8, with or without BOM), as the raw body or a multipart `file`. "
             "Answers 200 with the report, also when rows were rejected; re-importing adds nothing already "
             "imported. A file that cannot be read as a whole (unrecognised, not UTF-8, not valid JSON, a CSV "
-            "without its columns) is 400. Finance staff and integration clients."
+            "without its columns) is 400. Finance staff only (a file may carry adjustments)."
         ),
     )
     def post(self, request):

@@ -14,6 +14,7 @@ from settlements.payouts.signed_json import signed_json_event
 class ManualGateway(PayoutGateway):
     name = "manual"
     submits = False
+    needs_bank_details = False  # finance pays by hand (or by a SEPA file, which holds on its own)
 
     def submit(self, *, idempotency_key: str, remittance: Remittance) -> str:
         raise ImproperlyConfigured("The manual gateway never submits payouts.")

@@ -60,6 +60,7 @@ class SimulatedGateway(PayoutGateway):
     """
 
     name = "simulated"
+    needs_bank_details = False  # a fake provider pays no account: demos and tests run without bank details
     #: Shared by every instance in the process, like a provider's database would be.
     payouts: dict[str, SimulatedPayout] = {}
     created: list[str] = []
