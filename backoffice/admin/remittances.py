@@ -11,15 +11,18 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.models import ObjectType
 from backoffice import views
+from backoffice.attention import attention_filter
 from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
 from core.money import format_money
 from settlements import selectors
 from settlements.models import Remittance, RemittanceEvent
+from settlements.selectors.advice import remittance_advice
 
 
 class RemittanceEventInline(ImmutableInline):
@@ -33,7 +36,13 @@ class RemittanceEventInline(ImmutableInline):
 class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     audit_object_type = ObjectType.REMITTANCE
     list_display = ["id", "worker", "period_end", "amount", "currency", "status", "run", "created_at"]
-    list_filter = ["status", "period_end", "currency", ("worker", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        attention_filter(Remittance),
+        "status",
+        "period_end",
+        "currency",
+        ("worker", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["=id", "=worker__id", "worker__name", "provider_reference"]
     list_select_related = ["worker", "run"]
     readonly_fields = ["worklogs"]
@@ -84,7 +93,25 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(self.transition_view)
         url = path("<int:pk>/transition/<slug:slug>/", view, name="settlements_remittance_transition")
-        return [url, *super().get_urls()]
+        advice = path(
+            "<int:pk>/advice/", self.admin_site.admin_view(self.advice_view), name="settlements_remittance_advice"
+        )
+        return [url, advice, *super().get_urls()]
+
+    def advice_view(self, request, pk: int):
+        """The remittance advice as HTML: the same data as the PDF (`selectors.remittance_advice`)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        remittance = get_object_or_404(Remittance.objects.select_related("worker"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Remittance advice #{remittance.pk}",
+            "opts": self.model._meta,
+            "original": remittance,
+            "advice": remittance_advice(remittance=remittance),
+            "pdf_url": reverse("remittance-advice-pdf", args=[remittance.pk]),
+        }
+        return TemplateResponse(request, "admin/settlements/remittance/advice.html", context)
 
     def transition_view(self, request, pk: int, slug: str):
         if not self.has_act_permission(request) or slug not in views.TRANSITIONS:
@@ -103,7 +130,9 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         remittance = self.get_object(request, object_id)
         links = views.transition_links(remittance) if remittance and self.has_act_permission(request) else []
-        return super().change_view(request, object_id, form_url, {"transition_links": links, **(extra_context or {})})
+        advice = reverse("admin:settlements_remittance_advice", args=[remittance.pk]) if remittance else ""
+        context = {"transition_links": links, "advice_url": advice, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from audit.models import ObjectType
 from backoffice import views
+from backoffice.attention import attention_filter
 from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin
 from core.errors import DomainError
 from core.money import format_money
@@ -47,7 +48,7 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
         "remittances",
         "totals",
     ]
-    list_filter = ["status", StalledRunFilter, "period_end"]
+    list_filter = [attention_filter(SettlementRun), "status", StalledRunFilter, "period_end"]
     readonly_fields = ["run_status", "progress", "remittances", "totals"]
     actions = ["export_remittances_csv", "resume_runs"]
 

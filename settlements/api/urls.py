@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from settlements.api.advice import RemittanceAdvicePDFView
 from settlements.api.exports import RunRemittancesCSVView
 from settlements.api.runs import GenerateRemittancesView, SettlementRunResumeView
 from settlements.api.statement import WorkerStatementView
@@ -17,6 +18,7 @@ urlpatterns = [
         RunRemittancesCSVView.as_view(),
         name="settlement-run-remittances-csv",
     ),
+    path("api/remittances/<int:pk>/advice.pdf", RemittanceAdvicePDFView.as_view(), name="remittance-advice-pdf"),
     path("api/payout-events/", PayoutEventView.as_view(), name="payout-events"),
     # The seed's generate endpoint; the trailing slash is optional.
     re_path(r"^generate-remittances-for-all-users/?$", GenerateRemittancesView.as_view(), name="generate-remittances"),
