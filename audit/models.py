@@ -14,6 +14,8 @@ class ObjectType(models.TextChoices):
     REMITTANCE = "remittance", "A remittance"
     SETTLEMENT_RUN = "settlement_run", "A settlement run"
     USER = "user", "A login"
+    SEPA_FILE = "sepa_file", "A SEPA credit-transfer file"
+    BANK_REPORT = "bank_report", "A bank's payment-status report"
 
 
 class Action(models.TextChoices):
@@ -36,7 +38,20 @@ class Action(models.TextChoices):
     REMITTANCE_MARKED_PAID = "remittance.marked_paid", "status, providerReference"
     REMITTANCE_MARKED_FAILED = "remittance.marked_failed", "status, statusReason"
     REMITTANCE_CANCELLED = "remittance.cancelled", "status, statusReason"
-    SETTLEMENT_RUN_CREATED = "settlement_run.created", "periodEnd, status"
+    REMITTANCE_MARKED_RETURNED = "remittance.marked_returned", "status, statusReason (and source, occurredAt)"
+    SETTLEMENT_RUN_CREATED = "settlement_run.created", "periodEnd, status, approvalRequired"
+    SETTLEMENT_RUN_APPROVED = "settlement_run.approved", "approvedBy, approvedAt"
+    SETTLEMENT_RUN_REJECTED = "settlement_run.rejected", "rejectedBy, rejectedAt, rejectionReason"
+    WORKER_PAYOUT_DESTINATION_ENTERED = (
+        "worker.payout_destination_entered",
+        "accountHolder, iban (masked), bic, confirmed (false: a new destination awaits confirmation)",
+    )
+    WORKER_PAYOUT_DESTINATION_CONFIRMED = (
+        "worker.payout_destination_confirmed",
+        "confirmed, destinationId, iban (masked), enteredBy",
+    )
+    SEPA_FILE_CREATED = "sepa_file.created", "runId, messageId, transactions, controlSum, remittanceIds, excluded"
+    BANK_REPORT_RECEIVED = "bank_report.received", "messageId, outcomes (per transaction)"
     USER_GROUP_ADDED = "user.group_added", "group"
     USER_GROUP_REMOVED = "user.group_removed", "group"
     USER_TOKENS_REVOKED = "user.tokens_revoked", "tokens (how many were revoked)"

@@ -38,8 +38,20 @@ def _disputed_segments() -> QuerySet:
 
 ATTENTION: list[Attention] = [
     Attention(
+        "awaiting-approval",
+        "Settlement runs awaiting approval (by someone other than their creator)",
+        "admin:settlements_settlementrun_changelist",
+        dashboard.runs_awaiting_approval,
+    ),
+    Attention(
+        "payee-unconfirmed",
+        "Payee bank details awaiting confirmation (by a second finance user)",
+        "admin:settlements_payoutdestination_changelist",
+        dashboard.payee_changes_awaiting_confirmation,
+    ),
+    Attention(
         "failed-not-repaid",
-        "Failed payouts not yet paid again",
+        "Failed and returned payouts not yet paid again",
         "admin:settlements_remittance_changelist",
         dashboard.remittances_failed_not_repaid,
     ),

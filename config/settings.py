@@ -248,6 +248,10 @@ SETTLEMENT_PARALLELISM = env_int("SETTLEMENT_PARALLELISM", 2, minimum=1, maximum
 # renews it). A RUNNING run whose lease expired is STALLED and may be resumed; so this must exceed
 # the longest chunk, and is how long a crashed run waits before anyone may resume it.
 SETTLEMENT_RUN_LEASE_SECONDS = env_int("SETTLEMENT_RUN_LEASE_SECONDS", 60, minimum=1, maximum=86400)
+# Four-eyes approval: a run's payouts go to no provider and into no bank file until a finance user
+# other than its creator approves it. Off for a one-person shop. Each run keeps the value it was
+# created with (the database checks it), so changing this affects only runs created afterwards.
+SETTLEMENT_APPROVAL_REQUIRED = env_bool("SETTLEMENT_APPROVAL_REQUIRED", default=True)
 
 # JSON lines on stdout whenever debug is off, a readable format with debug on (config/logging.py).
 LOG_LEVEL = env_log_level("DJANGO_LOG_LEVEL", "INFO")

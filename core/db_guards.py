@@ -40,3 +40,21 @@ def postgres_only(forward_sql: str, reverse_sql: str) -> migrations.RunPython:
         _run(schema_editor, reverse_sql)
 
     return migrations.RunPython(forward, reverse, elidable=False)
+
+
+def per_vendor(forward: dict[str, list[str]], reverse: dict[str, list[str]]) -> migrations.RunPython:
+    """Statements per database vendor ("postgresql", "sqlite"), each executed on its own; a vendor
+    not named runs nothing. For guards that both databases can hold (SQLite triggers `RAISE(ABORT)`)."""
+
+    def run(schema_editor: BaseDatabaseSchemaEditor, statements: dict[str, list[str]]) -> None:
+        with schema_editor.connection.cursor() as cursor:
+            for sql in statements.get(schema_editor.connection.vendor, []):
+                cursor.execute(sql)
+
+    def forward_fn(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        run(schema_editor, forward)
+
+    def reverse_fn(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        run(schema_editor, reverse)
+
+    return migrations.RunPython(forward_fn, reverse_fn, elidable=False)

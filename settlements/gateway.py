@@ -19,6 +19,9 @@ class PayoutGateway:
     name = "abstract"
     #: False for a gateway that never submits (the outbox then writes nothing).
     submits = True
+    #: True for a gateway that pays into the worker's bank account (a real provider): the outbox
+    #: then holds a remittance until its payee's bank details are confirmed (README "Payouts").
+    needs_bank_details = True
 
     def submit(self, *, idempotency_key: str, remittance: Remittance) -> str:
         """Ask the provider to pay `remittance`; return the provider's reference.

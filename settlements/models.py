@@ -4,9 +4,12 @@ Invariants the database enforces:
 - a worker has at most one live (PENDING, PROCESSING or PAID) remittance per period end
   (partial unique index `remittance_one_live_per_worker_period`);
 - an item is claimed at most once per generation (`claim_one_per_item_generation`). A claim row is
-  never updated or deleted: an item whose latest claim's remittance is FAILED or CANCELLED is free
+  never updated or deleted: an item whose latest claim's remittance is FAILED, CANCELLED or RETURNED is free
   again, and the next claim takes the next generation, so two runs that both saw it free collide
   on the unique index and only one commits.
+- a run's approval (four-eyes): `approval_required` is snapshotted from `SETTLEMENT_APPROVAL_REQUIRED`
+  when the run is created; while such a run is not approved, a trigger (SQLite and PostgreSQL)
+  refuses any payout submission of its remittances, and a CHECK refuses an approver who created it.
 """
 
 from django.conf import settings
@@ -24,12 +27,15 @@ class RemittanceStatus(models.TextChoices):
     PAID = "PAID"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+    # The bank or provider sent a paid transfer back: final, its items are released like FAILED.
+    RETURNED = "RETURNED"
 
 
 LIVE_REMITTANCE_STATUSES = (RemittanceStatus.PENDING, RemittanceStatus.PROCESSING, RemittanceStatus.PAID)
 OPEN_REMITTANCE_STATUSES = (RemittanceStatus.PENDING, RemittanceStatus.PROCESSING)
 
-# The state machine: status -> statuses it may move to. FAILED, CANCELLED and PAID are final.
+# The state machine: status -> statuses it may move to. FAILED, CANCELLED and RETURNED are final;
+# PAID -> RETURNED is the one move out of PAID.
 REMITTANCE_TRANSITIONS: dict[str, set[str]] = {
     RemittanceStatus.PENDING: {
         RemittanceStatus.PROCESSING,
@@ -38,10 +44,13 @@ REMITTANCE_TRANSITIONS: dict[str, set[str]] = {
         RemittanceStatus.CANCELLED,
     },
     RemittanceStatus.PROCESSING: {RemittanceStatus.PAID, RemittanceStatus.FAILED},
-    RemittanceStatus.PAID: set(),
+    RemittanceStatus.PAID: {RemittanceStatus.RETURNED},
     RemittanceStatus.FAILED: set(),
     RemittanceStatus.CANCELLED: set(),
+    RemittanceStatus.RETURNED: set(),
 }
+# Statuses whose items are free again for the next run (what `LIVE_REMITTANCE_STATUSES` is not).
+RELEASED_REMITTANCE_STATUSES = (RemittanceStatus.FAILED, RemittanceStatus.CANCELLED, RemittanceStatus.RETURNED)
 
 
 class RunStatus(models.TextChoices):
@@ -54,6 +63,13 @@ class RunStatus(models.TextChoices):
 # Not a stored status: how the API and the admin show a RUNNING run whose lease has expired (the
 # process executing it died, or lost its database). Anyone may resume it; see `SettlementRun`.
 RUN_STALLED = "STALLED"
+
+# A run's approval state (`SettlementRun.approval_state`), derived from its columns.
+APPROVAL_PENDING = "pending"
+APPROVAL_APPROVED = "approved"
+APPROVAL_REJECTED = "rejected"
+APPROVAL_NOT_REQUIRED = "not_required"
+APPROVAL_STATES = (APPROVAL_PENDING, APPROVAL_APPROVED, APPROVAL_REJECTED, APPROVAL_NOT_REQUIRED)
 
 
 class SettlementRun(models.Model):
@@ -70,6 +86,12 @@ class SettlementRun(models.Model):
     transaction marks done, so it always equals the committed chunks' workers (≤ `workers_total`,
     a CHECK). `idempotency_key` is the `Idempotency-Key` of the generate request that created the
     run, unique per user: repeats of that request find this run.
+
+    Four-eyes approval: `approval_required` is the setting at creation. Such a run is decided once,
+    approved (`approved_by`, `approved_at`) or rejected (`rejected_*`, its PENDING remittances
+    cancelled), never both (CHECKs); its approver is never its creator (CHECK
+    `run_approver_not_creator`); a trigger refuses a payout submission for its remittances until it
+    is approved, and (PostgreSQL) any later change of the decision.
     """
 
     period_end = models.DateField()
@@ -88,9 +110,36 @@ class SettlementRun(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
+    approval_required = models.BooleanField(default=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | Q(created_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="run_approver_not_creator",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True, approved_by__isnull=True)
+                | Q(approved_at__isnull=False, approved_by__isnull=False, approval_required=True),
+                name="run_approval_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(rejected_at__isnull=True, rejected_by__isnull=True)
+                | Q(rejected_at__isnull=False, rejected_by__isnull=False, approval_required=True),
+                name="run_rejection_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True) | Q(rejected_at__isnull=True), name="run_approved_or_rejected"
+            ),
             models.UniqueConstraint(
                 fields=["created_by", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
@@ -117,6 +166,22 @@ class SettlementRun(models.Model):
     @property
     def shown_status(self) -> str:
         return RUN_STALLED if self.stalled else self.status
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """Its remittances may not be submitted or exported yet (four-eyes approval)."""
+        return self.approval_required and self.approved_at is None
+
+    @property
+    def approval_state(self) -> str:
+        """`pending`, `approved`, `rejected`, or `not_required` (the run was created with approval off)."""
+        if not self.approval_required:
+            return APPROVAL_NOT_REQUIRED
+        if self.approved_at is not None:
+            return APPROVAL_APPROVED
+        if self.rejected_at is not None:
+            return APPROVAL_REJECTED
+        return APPROVAL_PENDING
 
 
 class SettlementRunChunk(models.Model):
@@ -309,3 +374,7 @@ class AdviceEmail(models.Model):
 
     def __str__(self) -> str:
         return f"Advice e-mail of remittance {self.remittance_id} ({self.status}, {self.attempts} attempts)"
+
+
+# Bank details, SEPA files and bank reports: their own module, part of this app (see its docstring).
+from settlements.banking.models import BankReport, PayoutDestination, SepaFile, SepaFileEntry  # noqa: E402, F401

@@ -21,7 +21,8 @@ from django_tasks import task
 
 from settlements.fanout import settlement_run_fan_out
 from settlements.models import SettlementRun
-from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_pending
+from settlements.payouts.outbox import payouts_submit_for_run, payouts_submit_for_worker, payouts_submit_pending
+from settlements.services.approvals import settlement_run_approve
 from settlements.services.run_lease import RunCompleted, RunInProgress, settlement_run_resumable
 from settlements.services.runs import settlement_generate, settlement_run_create, settlement_run_execute
 
@@ -54,6 +55,19 @@ def payouts_submit_after_commit(*, run: SettlementRun) -> None:
     submissions stay PENDING for `submit_payouts`).
     """
     transaction.on_commit(lambda: payouts_submit_for_run(run_id=run.pk), robust=True)
+
+
+def payouts_submit_for_worker_after_commit(*, worker_id: int) -> None:
+    """Send a worker's held payouts once the confirmation of its bank details has committed."""
+    transaction.on_commit(lambda: payouts_submit_for_worker(worker_id=worker_id), robust=True)
+
+
+def settlement_run_approve_then_submit(*, run: SettlementRun, actor: User) -> SettlementRun:
+    """Approve the run (four eyes: `settlements.services.approvals`), then send its payouts once the
+    approval has committed: with the immediate task backend, at once in this process."""
+    run = settlement_run_approve(run=run, actor=actor)
+    payouts_submit_after_commit(run=run)
+    return run
 
 
 def settlement_run_enqueue(*, run: SettlementRun) -> None:

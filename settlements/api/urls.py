@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from settlements.api.advice import RemittanceAdvicePDFView
 from settlements.api.exports import RunRemittancesCSVView
+from settlements.api.payees import PayoutDestinationConfirmView, PayoutDestinationView
 from settlements.api.runs import GenerateRemittancesView, SettlementRunResumeView
 from settlements.api.statement import WorkerStatementView
 from settlements.api.views import WorkerBalanceView
@@ -12,6 +13,12 @@ from settlements.api.webhooks import PayoutEventView
 urlpatterns = [
     path("api/workers/<int:pk>/balance/", WorkerBalanceView.as_view(), name="worker-balance"),
     path("api/workers/<int:pk>/statement/", WorkerStatementView.as_view(), name="worker-statement"),
+    path("api/workers/<int:pk>/payout-destination/", PayoutDestinationView.as_view(), name="worker-payout-destination"),
+    path(
+        "api/workers/<int:pk>/payout-destination/confirm/",
+        PayoutDestinationConfirmView.as_view(),
+        name="worker-payout-destination-confirm",
+    ),
     path("api/settlement-runs/<int:pk>/resume/", SettlementRunResumeView.as_view(), name="settlement-run-resume"),
     path(
         "api/settlement-runs/<int:pk>/remittances.csv",

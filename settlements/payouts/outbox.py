@@ -14,9 +14,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from settlements.gateway import get_gateway
+from settlements.gateway import PayoutGateway, get_gateway
 from settlements.locks import lock_remittance, lock_submission
 from settlements.models import PayoutSubmission, PayoutSubmissionStatus, Remittance, RemittanceStatus
+from settlements.selectors.payees import HOLD_REASONS, payee_hold_reason, remittances_payable_to_confirmed_payee
 from settlements.services.remittances import remittance_mark_processing
 
 logger = logging.getLogger(__name__)
@@ -26,24 +27,43 @@ def payouts_submit(*, submission_ids: list[int]) -> list[PayoutSubmission]:
     return [payout_submit(submission=s) for s in PayoutSubmission.objects.filter(pk__in=submission_ids).order_by("pk")]
 
 
+def _submissions_not_held(gateway: PayoutGateway, **filters: object) -> list[int]:
+    """PENDING submissions' ids, without those whose payee's bank details are not confirmed yet when
+    the gateway pays into bank accounts (`remittances_payable_to_confirmed_payee`)."""
+    pending = PayoutSubmission.objects.filter(status=PayoutSubmissionStatus.PENDING, **filters)
+    if gateway.needs_bank_details:
+        payable = remittances_payable_to_confirmed_payee(Remittance.objects.all()).values("pk")
+        pending = pending.filter(remittance_id__in=payable)
+    return list(pending.order_by("pk").values_list("pk", flat=True))
+
+
 def payouts_submit_for_run(*, run_id: int) -> list[PayoutSubmission]:
     """Send the PENDING submissions of one run (after the run's chunks have committed)."""
-    ids = list(
-        PayoutSubmission.objects.filter(status=PayoutSubmissionStatus.PENDING, remittance__run_id=run_id)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return payouts_submit(submission_ids=ids)
+    return payouts_submit(submission_ids=_submissions_not_held(get_gateway(), remittance__run_id=run_id))
+
+
+def payouts_submit_for_worker(*, worker_id: int) -> list[PayoutSubmission]:
+    """Send a worker's PENDING submissions (after its bank details were confirmed)."""
+    return payouts_submit(submission_ids=_submissions_not_held(get_gateway(), remittance__worker_id=worker_id))
 
 
 def payouts_submit_pending() -> list[PayoutSubmission]:
     """Recovery: submit every PENDING submission again (same key, so never a second payout)."""
-    ids = list(
-        PayoutSubmission.objects.filter(status=PayoutSubmissionStatus.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    return payouts_submit(submission_ids=_submissions_not_held(get_gateway()))
+
+
+def _held(gateway: PayoutGateway, submission: PayoutSubmission) -> bool:
+    """True (and the reason written on the submission) when the payee's bank details hold it back."""
+    if not gateway.needs_bank_details:
+        return False
+    worker_id = Remittance.objects.values_list("worker_id", flat=True).get(pk=submission.remittance_id)
+    reason = payee_hold_reason(worker_id=worker_id)
+    if reason is None:
+        return False
+    PayoutSubmission.objects.filter(pk=submission.pk).update(
+        last_error=f"Held: {HOLD_REASONS[reason]}.", updated_at=timezone.now()
     )
-    return payouts_submit(submission_ids=ids)
+    return True
 
 
 def _count_attempt(submission: PayoutSubmission) -> bool:
@@ -58,7 +78,7 @@ def _count_attempt(submission: PayoutSubmission) -> bool:
 def payout_submit(*, submission: PayoutSubmission) -> PayoutSubmission:
     """Submit one payout. Never raises for a provider error: it is recorded and retried later."""
     gateway = get_gateway()
-    if not gateway.submits or not _count_attempt(submission):
+    if not gateway.submits or _held(gateway, submission) or not _count_attempt(submission):
         submission.refresh_from_db()
         return submission
     try:

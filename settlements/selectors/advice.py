@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
 from core.money import CENT
-from settlements.models import Claim, Remittance
+from settlements.models import Claim, PayoutDestination, Remittance, SepaFileEntry
 from worklogs.models import ItemKind
 
 ZERO = Decimal("0.00")
@@ -87,9 +90,28 @@ class RemittanceAdvice:
         return (Decimal(sum(w.seconds for w in self.worklogs)) / SECONDS_PER_HOUR).quantize(CENT)
 
 
+def account_last_four(*, remittance: Remittance) -> str:
+    """The last four characters of the IBAN the payout went to: its SEPA file entry's destination when
+    it was paid through a bank file, else the worker's latest confirmed destination ('' when none).
+    One query."""
+    in_file = SepaFileEntry.objects.filter(remittance_id=OuterRef("pk")).values("destination__iban")[:1]
+    confirmed = (
+        PayoutDestination.objects.filter(worker_id=OuterRef("worker_id"), confirmed_at__isnull=False)
+        .order_by("-pk")
+        .values("iban")[:1]
+    )
+    iban = (
+        Remittance.objects.filter(pk=remittance.pk)
+        .annotate(iban=Coalesce(Subquery(in_file), Subquery(confirmed)))
+        .values_list("iban", flat=True)
+        .first()
+    )
+    return iban[-4:] if iban else ""
+
+
 def remittance_advice(*, remittance: Remittance) -> RemittanceAdvice:
-    """The advice of `remittance` (its worker read with it, `select_related`), in one query of its
-    claims beside that."""
+    """The advice of `remittance` (its worker read with it, `select_related`): one query of its
+    claims, one of its destination account."""
     worker = remittance.worker
     advice = RemittanceAdvice(
         remittance_id=remittance.pk,
@@ -104,6 +126,7 @@ def remittance_advice(*, remittance: Remittance) -> RemittanceAdvice:
         created_at=remittance.created_at,
         status_changed_at=remittance.status_changed_at,
         provider_reference=remittance.provider_reference,
+        account_last_four=account_last_four(remittance=remittance),
     )
     rows = list(
         Claim.objects.filter(remittance_id=remittance.pk)

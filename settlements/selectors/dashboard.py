@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from settlements.models import (
     AdviceEmail,
     AdviceEmailStatus,
     Claim,
+    PayoutDestination,
     Remittance,
     RemittanceEvent,
     RemittanceStatus,
@@ -30,8 +31,9 @@ from worklogs.models import Segment, SegmentStatus, WorkLog
 
 ZERO = Decimal("0.00")
 # Statuses that gave a payout's items back to the next run after it had been issued, and that
-# finance follows until the money is paid again. (CANCELLED is finance's own decision.)
-RELEASED_BY_FAILURE = (RemittanceStatus.FAILED,)
+# finance follows until the money is paid again: a failure, or a bank's return of a paid transfer.
+# (CANCELLED is finance's own decision.)
+RELEASED_BY_FAILURE = (RemittanceStatus.FAILED, RemittanceStatus.RETURNED)
 
 
 # --- Needs attention -------------------------------------------------------------------------
@@ -42,6 +44,21 @@ def remittances_failed_not_repaid() -> QuerySet[Remittance]:
     paid_since = Claim.objects.filter(item_id=OuterRef("item_id"), remittance__status=RemittanceStatus.PAID)
     unpaid_item = Claim.objects.filter(remittance_id=OuterRef("pk")).filter(~Exists(paid_since))
     return Remittance.objects.filter(Exists(unpaid_item), status__in=RELEASED_BY_FAILURE).order_by("pk")
+
+
+def runs_awaiting_approval() -> QuerySet[SettlementRun]:
+    """Runs created with four-eyes approval on and neither approved nor rejected yet: their payouts
+    wait for a finance user other than the run's creator."""
+    return SettlementRun.objects.filter(
+        approval_required=True, approved_at__isnull=True, rejected_at__isnull=True
+    ).order_by("pk")
+
+
+def payee_changes_awaiting_confirmation() -> QuerySet[PayoutDestination]:
+    """Workers' current (latest) payout destinations not yet confirmed by a second finance user:
+    their payouts are held out of bank files until then (`selectors.payees`)."""
+    newer = PayoutDestination.objects.filter(worker_id=OuterRef("worker_id"), pk__gt=OuterRef("pk"))
+    return PayoutDestination.objects.filter(~Exists(newer), confirmed_at__isnull=True).order_by("pk")
 
 
 def runs_stalled_or_failed() -> QuerySet[SettlementRun]:
@@ -138,15 +155,25 @@ def _month_of(value: datetime | date) -> date:
 
 
 def paid_by_month(*, months: int = 12, today: date | None = None) -> MonthlySeries:
-    """Per currency, the amounts of the remittances that became PAID in each month (local time),
-    from their PAID events: a payout later returned still counts in the month it was paid."""
+    """Per currency, what was paid in each month (local time), net of returns: from the remittances'
+    status events, a PAID event adds its amount in its month and a RETURNED one (the bank sent a
+    paid transfer back) takes it off in the month of the return."""
     starts = month_starts(months=months, today=today)
     result = MonthlySeries(months=starts)
     rows = (
-        RemittanceEvent.objects.filter(to_status=RemittanceStatus.PAID, created_at__gte=local_day_start(starts[0]))
+        RemittanceEvent.objects.filter(
+            to_status__in=(RemittanceStatus.PAID, RemittanceStatus.RETURNED), created_at__gte=local_day_start(starts[0])
+        )
         .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()))
         .values("remittance__currency", "month")
-        .annotate(total=MoneySum("remittance__amount"))
+        .annotate(
+            total=MoneySum(
+                Case(
+                    When(to_status=RemittanceStatus.RETURNED, then=-F("remittance__amount")),
+                    default=F("remittance__amount"),
+                )
+            )
+        )
         .order_by("remittance__currency", "month")
     )
     index = {start: n for n, start in enumerate(starts)}

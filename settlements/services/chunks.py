@@ -4,7 +4,7 @@ transaction (held by `runs`, which also marks the chunk done in the same transac
 It locks the chunk's workers, stages their eligible items once in a temporary table, sums them per
 worker as whole cents, bulk-inserts the remittances, claims the items with one INSERT ... SELECT,
 checks every remittance equals the sum of its claims, posts the ledger entries and writes the payout
-submissions. Never a loop over items.
+submissions (unless the run awaits approval: then its approval writes them). Never a loop over items.
 """
 
 from datetime import date
@@ -91,7 +91,8 @@ def settle_workers(*, run: SettlementRun, worker_ids: list[int]) -> list[Remitta
             for r in remittances
         ]
     )
-    payout_submissions_create(remittances=remittances)
+    if not run.awaiting_approval:  # else the run's approval writes them (`approvals`; a trigger insists)
+        payout_submissions_create(remittances=remittances)
     return remittances
 
 

@@ -1,7 +1,11 @@
-"""The remittance state machine: PENDING -> PROCESSING -> PAID | FAILED; PENDING -> CANCELLED.
+"""The remittance state machine: PENDING -> PROCESSING -> PAID | FAILED; PENDING -> CANCELLED;
+PAID -> RETURNED (the bank or provider sent a paid transfer back). FAILED, CANCELLED and RETURNED
+release the remittance's items for the next run.
 
 Locks (`settlements.locks`): worker, then remittance, then its worklogs in primary-key order.
 """
+
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, F
@@ -32,6 +36,7 @@ TRANSITION_ACTIONS: dict[str, str] = {
     RemittanceStatus.PAID: Action.REMITTANCE_MARKED_PAID,
     RemittanceStatus.FAILED: Action.REMITTANCE_MARKED_FAILED,
     RemittanceStatus.CANCELLED: Action.REMITTANCE_CANCELLED,
+    RemittanceStatus.RETURNED: Action.REMITTANCE_MARKED_RETURNED,
 }
 TRANSITION_AUDITED = ("status", "status_reason", "provider_reference")
 
@@ -70,7 +75,13 @@ def remittance_check_transition(*, remittance: Remittance, to_status: str) -> No
 
 
 def _transition(
-    *, remittance: Remittance, to_status: str, reason: str = "", provider_reference: str = "", actor: Actor = None
+    *,
+    remittance: Remittance,
+    to_status: str,
+    reason: str = "",
+    provider_reference: str = "",
+    actor: Actor = None,
+    audit_extra: dict[str, object] | None = None,
 ) -> Remittance:
     """Move the remittance, with its status history row and its audit event (None: the system, such as
     the payout outbox or a provider's event)."""
@@ -97,7 +108,10 @@ def _transition(
         action=TRANSITION_ACTIONS[to_status],
         object_type=ObjectType.REMITTANCE,
         object_id=remittance.pk,
-        changes=audit_changes(before, audit_snapshot(remittance, TRANSITION_AUDITED)),
+        changes={
+            **audit_changes(before, audit_snapshot(remittance, TRANSITION_AUDITED)),
+            **audit_changes({}, audit_extra or {}),
+        },
     )
     return remittance
 
@@ -140,6 +154,14 @@ def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = ""
     remittance = _transition(
         remittance=remittance, to_status=RemittanceStatus.PAID, provider_reference=provider_reference or "", actor=actor
     )
+    _count_paid_items(remittance, sign=1)
+    _post_remittance_move(remittance, cause="REMITTANCE_PAID", to_kind=AccountKind.CASH)
+    advice_email_on_paid(remittance=remittance)  # the worker's advice, e-mailed after the commit
+    return remittance
+
+
+def _count_paid_items(remittance: Remittance, *, sign: int) -> None:
+    """Add (1) or remove (-1) the remittance's claims to/from its worklogs' remitted totals."""
     per_worklog = (
         Claim.objects.filter(remittance=remittance)
         .values("worklog_id")
@@ -150,11 +172,9 @@ def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = ""
     lock_worklogs(r["worklog_id"] for r in rows)
     for row in rows:
         WorkLog.objects.filter(pk=row["worklog_id"]).update(
-            remitted_amount=F("remitted_amount") + row["total"], paid_item_count=F("paid_item_count") + row["n"]
+            remitted_amount=F("remitted_amount") + sign * row["total"],
+            paid_item_count=F("paid_item_count") + sign * row["n"],
         )
-    _post_remittance_move(remittance, cause="REMITTANCE_PAID", to_kind=AccountKind.CASH)
-    advice_email_on_paid(remittance=remittance)  # the worker's advice, e-mailed after the commit
-    return remittance
 
 
 @transaction.atomic
@@ -179,4 +199,52 @@ def remittance_cancel(*, remittance: Remittance, reason: str, actor: Actor = Non
         remittance=remittance, to_status=RemittanceStatus.CANCELLED, reason=require_text(reason), actor=actor
     )
     _post_remittance_move(remittance, cause="REMITTANCE_CANCELLED", to_kind=AccountKind.PAYABLE)
+    return remittance
+
+
+@transaction.atomic
+def remittance_mark_returned(
+    *,
+    remittance: Remittance,
+    reason: str,
+    actor: Actor = None,
+    source: str = "",
+    occurred_at: datetime | None = None,
+) -> Remittance:
+    """A PAID remittance came back (a bank's return, a provider's failure after success): RETURNED, final.
+
+    Its items are released exactly like FAILED (the next run pays them again); its worklogs' remitted
+    totals go down by its claims, so they are UNREMITTED again; the ledger moves its amount from CASH
+    back to PAYABLE. `source` names who reported it (for example "api", "pain.002", "payout.failed")
+    and `occurred_at` when the return happened, both kept in the audit event. `actor` None: the system.
+    """
+    remittance = _lock_remittance(remittance)
+    _require_transition(remittance, RemittanceStatus.RETURNED)
+    extra: dict[str, object] = {"source": source} if source else {}
+    if occurred_at is not None:
+        extra["occurred_at"] = occurred_at
+    remittance = _transition(
+        remittance=remittance,
+        to_status=RemittanceStatus.RETURNED,
+        reason=require_text(reason),
+        actor=actor,
+        audit_extra=extra,
+    )
+    _count_paid_items(remittance, sign=-1)
+    accounts = accounts_for_parties(
+        parties=[remittance.worker_id], currency_by_party={remittance.worker_id: remittance.currency}
+    )[remittance.worker_id]
+    entries_post(
+        specs=[
+            EntrySpec(
+                cause="REMITTANCE_RETURNED",
+                reference=f"remittance:{remittance.pk}",
+                party=remittance.worker_id,
+                lines=[
+                    (accounts[AccountKind.CASH], remittance.amount),
+                    (accounts[AccountKind.PAYABLE], -remittance.amount),
+                ],
+            )
+        ]
+    )
     return remittance

@@ -63,20 +63,25 @@ def settlement_run_create(
     is refused by the database (IntegrityError): the caller finds the first.
 
     `created_by` is who started it (None: the system, e.g. `manage.py run_settlement`), kept on the
-    run and in the audit trail. The remittances the run creates are the run's: no event each."""
+    run and in the audit trail. The remittances the run creates are the run's: no event each.
+    With `SETTLEMENT_APPROVAL_REQUIRED` the run awaits four-eyes approval (`approvals`) before any
+    of its payouts is submitted; the run keeps that setting as it was at its creation."""
     run = SettlementRun.objects.create(
         period_end=period_end or default_period_end(),
         status=RunStatus.QUEUED,
         created_by=created_by,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
+        approval_required=settings.SETTLEMENT_APPROVAL_REQUIRED,
     )
     audit_record(
         actor=created_by,
         action=Action.SETTLEMENT_RUN_CREATED,
         object_type=ObjectType.SETTLEMENT_RUN,
         object_id=run.pk,
-        changes=audit_changes({}, {"period_end": run.period_end, "status": run.status}),
+        changes=audit_changes(
+            {}, {"period_end": run.period_end, "status": run.status, "approval_required": run.approval_required}
+        ),
     )
     return run
 

@@ -37,7 +37,11 @@ def _pending(api) -> tuple[dict, dict]:
 def test_a_run_started_over_the_api_records_who_started_it(api):
     run, _ = _pending(api)
     assert trail(api, "settlement_run", run["id"]) == [
-        (api.user.username, "settlement_run.created", {"periodEnd": [None, OCT], "status": [None, "QUEUED"]})
+        (
+            api.user.username,
+            "settlement_run.created",
+            {"periodEnd": [None, OCT], "status": [None, "QUEUED"], "approvalRequired": [None, True]},
+        )
     ]
 
 

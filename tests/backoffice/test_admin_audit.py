@@ -224,7 +224,11 @@ def test_starting_and_resuming_runs_are_recorded(finance, finance_user, worklog)
     finance.post(url, {"period_end": "2026-10-31", "apply": "1"})
     run = SettlementRun.objects.get()
     assert events(run, "settlement_run") == [
-        (me, "settlement_run.created", {"period_end": [None, "2026-10-31"], "status": [None, "QUEUED"]})
+        (
+            me,
+            "settlement_run.created",
+            {"period_end": [None, "2026-10-31"], "status": [None, "QUEUED"], "approval_required": [None, True]},
+        )
     ]
     assert history(run) == [
         (ADDITION, f"Started for period end 2026-10-31. Run #{run.pk} created 1 remittance(s): 10.00 USD.", me)

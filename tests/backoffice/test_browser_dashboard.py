@@ -58,13 +58,13 @@ def test_finance_reads_the_dashboard_follows_a_count_and_opens_an_advice(live_se
         for slug in ("failed-not-repaid", "in-doubt", "stalled-or-failed", "disputed-old", "audit-differences")
     }
     assert counts == {
-        "failed-not-repaid": "1",
+        "failed-not-repaid": "2",
         "in-doubt": "1",
         "stalled-or-failed": "1",
         "disputed-old": "1",
         "audit-differences": "2",
     }
-    assert page.inner_text('#money-USD [data-figure="owed"]').strip() == "41.24"
+    assert page.inner_text('#money-USD [data-figure="owed"]').strip() == "51.24"
     assert page.inner_text('#money-EUR [data-figure="processing"]').strip() == "10.00"
     chart = page.locator("svg#chart-paid-usd")
     assert chart.get_attribute("role") == "img"

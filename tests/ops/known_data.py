@@ -16,7 +16,9 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from ops.models import JobRun, JobRunStatus
 from settlements.models import PayoutSubmission, Remittance, SettlementRun
+from settlements.services.approvals import settlement_run_approve
 from tests.support.api_helpers import cancel, generate, new_worklog, pay, record, remittance_of, ts
+from tests.support.factories import FinanceUserFactory
 
 OCT = "2024-10-31"
 
@@ -44,9 +46,12 @@ def set_run_duration(run_id: int, seconds: int) -> None:
 
 
 def payout_in_doubt(remittance_id: int) -> PayoutSubmission:
-    """A submission whose attempt was counted and whose answer never came (the process died)."""
+    """A submission whose attempt was counted and whose answer never came (the process died). Only an
+    approved run's remittances are submitted (the database insists), so a second user approves it first."""
+    remittance = Remittance.objects.get(pk=remittance_id)
+    settlement_run_approve(run=remittance.run, actor=FinanceUserFactory())
     return PayoutSubmission.objects.create(
-        remittance=Remittance.objects.get(pk=remittance_id),
+        remittance=remittance,
         idempotency_key=f"remittance-{remittance_id}",
         gateway="simulated",
         attempts=1,

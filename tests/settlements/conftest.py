@@ -22,6 +22,9 @@ def pending(api):
 def simulated(settings):
     """The simulated provider as the payout gateway: every payout succeeds unless a test says otherwise."""
     settings.PAYOUT_GATEWAY = "simulated"
+    # These tests are about submission: runs submit as soon as they complete (four-eyes approval,
+    # which holds them until a second user approves, is tested in tests/settlements/test_run_approval*.py).
+    settings.SETTLEMENT_APPROVAL_REQUIRED = False
     settings.PAYOUT_WEBHOOK_SECRETS = ["whsec_test"]
     settings.PAYOUT_SIMULATED_FAILURE_RATE = "0"
     settings.PAYOUT_SIMULATED_WEBHOOK_BASE_URL = ""

@@ -38,8 +38,9 @@ def test_advice_nets_an_unpaid_removal_and_lists_the_deduction_with_its_reason(k
     remittance = Remittance.objects.select_related("worker").get(pk=known.alice_october.pk)
     with CaptureQueriesContext(connection) as captured:
         advice = remittance_advice(remittance=remittance)
-    assert len(captured) == 1
+    assert len(captured) == 2  # its claims, its destination account
     assert (advice.amount, advice.currency, advice.status) == (D("7.50"), "USD", "PAID")
+    assert advice.account_last_four == "3000"  # Alice's confirmed IBAN
     assert advice.provider_reference == "BANK-REF-1"
     # 4 segments (1h + 1h) of which the 1h logged twice was removed before payment: 1.00 h, 10.00.
     [line] = advice.worklogs
@@ -75,6 +76,7 @@ def test_the_pdf_reads_back_with_the_period_amounts_reasons_and_status(known):
         "Duplicate entry",
         "-3.33",
         "Total paid: 6.67 USD",
+        "ending in 3000",
     ):
         assert expected in text, expected
 
@@ -98,6 +100,7 @@ def test_finance_downloads_any_advice_as_a_pdf(api, known):
     assert f'filename="remittance-{known.chloe_october.pk}-2024-10-31-advice.pdf"' in response["Content-Disposition"]
     text = pdf_text(response.content)
     assert "10.00 EUR" in text and "PROCESSING" in text and "PSP-9" in text
+    assert "Destination account not recorded" in text  # Chloé has no bank details
 
 
 def test_a_worker_user_downloads_their_own_advice_and_not_anothers(make_client, known):

@@ -10,6 +10,7 @@ from settlements.models import Remittance
 class ManualGateway(PayoutGateway):
     name = "manual"
     submits = False
+    needs_bank_details = False  # finance pays by hand (or by a SEPA file, which holds on its own)
 
     def submit(self, *, idempotency_key: str, remittance: Remittance) -> str:
         raise ImproperlyConfigured("The manual gateway never submits payouts.")

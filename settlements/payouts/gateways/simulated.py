@@ -45,6 +45,7 @@ class SimulatedGateway(PayoutGateway):
     """A fake provider. `payouts` is its own book of the payouts it accepted in this process."""
 
     name = "simulated"
+    needs_bank_details = False  # a fake provider pays no account: demos and tests run without bank details
     #: Shared by every instance in the process, like a provider's database would be.
     payouts: dict[str, SimulatedPayout] = {}
 

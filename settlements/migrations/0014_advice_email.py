@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0009_settlementrun_started_at"),
+        ("settlements", "0013_bank_guards"),
     ]
 
     operations = [

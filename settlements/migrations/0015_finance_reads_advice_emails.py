@@ -1,0 +1,43 @@
+"""Finance staff read, in the admin, the advice e-mails and the payees' bank details (`view_*`), both
+linked from the dashboard.
+
+As in 0004: the permissions may not exist yet on a fresh database, so they are fetched or created
+here with Django's codenames."""
+
+from django.db import migrations
+
+VIEWED = [("adviceemail", "advice email"), ("payoutdestination", "payout destination")]
+
+
+def _permissions(apps):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    for model, verbose_name in VIEWED:
+        content_type, _ = ContentType.objects.get_or_create(app_label="settlements", model=model)
+        permission, _ = Permission.objects.get_or_create(
+            content_type=content_type, codename=f"view_{model}", defaults={"name": f"Can view {verbose_name}"}
+        )
+        yield permission
+
+
+def grant(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    group, _ = Group.objects.get_or_create(name="finance")
+    group.permissions.add(*_permissions(apps))
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    group = Group.objects.filter(name="finance").first()
+    if group is not None:
+        group.permissions.remove(*_permissions(apps))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("settlements", "0014_advice_email"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]
