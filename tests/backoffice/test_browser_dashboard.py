@@ -74,11 +74,12 @@ def test_finance_reads_the_dashboard_follows_a_count_and_opens_an_advice(live_se
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "finance-dashboard.png"), full_page=True)
 
-    # The count of failed payouts leads to exactly that payout.
+    # The count of failed and returned payouts leads to exactly those payouts.
     page.click("#attention-failed-not-repaid .attention-count a")
     page.wait_for_selector("#result_list")
-    assert page.locator("#result_list tbody tr").count() == 1
-    assert f"Remittance #{known.bob_october.pk}" in page.inner_text("#result_list")
+    assert page.locator("#result_list tbody tr").count() == 2
+    listed = page.inner_text("#result_list")
+    assert "Bob Stone" in listed and "Failed" in listed and "Hana Sato" in listed and "Returned" in listed
 
     # A remittance's advice, from its admin page.
     page.goto(f"{live_server.url}/admin/settlements/remittance/{known.alice_november.pk}/change/")
@@ -87,6 +88,6 @@ def test_finance_reads_the_dashboard_follows_a_count_and_opens_an_advice(live_se
     assert page.inner_text("#advice-amount").strip() == "6.67 USD"
     assert "Duplicate entry" in page.inner_text("#advice-corrections")
     page.screenshot(path=str(SCREENSHOTS / "remittance-advice.png"), full_page=True)
-    pdf = page.request.get(page.get_attribute("#advice-pdf-link", "href"))
+    pdf = page.request.get(live_server.url + page.get_attribute("#advice-pdf-link", "href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert os.path.getsize(SCREENSHOTS / "finance-dashboard.png") > 0
