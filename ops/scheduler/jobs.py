@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from api.models import IdempotencyKey
 from core.errors import Conflict
 from ops.models import JobRun, JobRunStatus
+from settlements.advice.mail import advice_emails_send_due
 from settlements.gateway import get_gateway
 from settlements.payouts.outbox import payouts_submit_pending
 from settlements.selectors import runs_stalled
@@ -50,6 +51,11 @@ def payout_sweep(slot: datetime) -> dict[str, Any]:
     submissions = payouts_submit_pending()
     submitted = sum(1 for s in submissions if s.status == "SUBMITTED")
     return {"submitted": submitted, "pending": len(submissions) - submitted}
+
+
+def advice_emails(slot: datetime) -> dict[str, Any]:
+    """Send the PAID remittances' advice e-mails whose retry is due (`manage.py send_advice_emails`)."""
+    return advice_emails_send_due()
 
 
 def resume_stalled_runs(slot: datetime) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
+from ops.scheduler import jobs
 from settlements import services
 from settlements.advice.mail import advice_emails_send_due, retry_delay
 from settlements.models import AdviceEmail, AdviceEmailStatus, Remittance, RemittanceStatus
@@ -85,7 +86,7 @@ def test_with_the_mail_server_down_the_payment_commits_and_the_email_is_retried_
     server = SMTPServer(smtp_port).start()
     try:
         AdviceEmail.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())  # the delay has passed
-        assert advice_emails_send_due() == {AdviceEmailStatus.SENT: 1}
+        assert jobs.advice_emails(timezone.now()) == {AdviceEmailStatus.SENT: 1}  # the scheduler's sweep
     finally:
         server.stop()
     assert len(server.inbox.messages) == 1
