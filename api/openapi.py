@@ -24,6 +24,7 @@ from rest_framework.permissions import AllowAny
 
 from api.fields import ID_IN_PATH, MAX_ID
 from api.parsers import StrictJSONParser
+from api.xml import RawXMLParser
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -126,7 +127,7 @@ class ApiAutoSchema(AutoSchema):
             statuses.add(404)
         if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
             statuses.add(409)
-        if has_body and any(issubclass(parser, StrictJSONParser) for parser in self.view.parser_classes):
+        if has_body and any(issubclass(parser, StrictJSONParser | RawXMLParser) for parser in self.view.parser_classes):
             statuses.update((413, 415))
         if self.view.get_throttles():
             statuses.add(429)

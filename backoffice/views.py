@@ -1,6 +1,6 @@
 """The back office's pages that are not plain model pages.
 
-- remittance transitions (cancel, mark failed, mark paid): a confirmation page asking for a reason
+- remittance transitions (cancel, mark failed, mark paid, mark returned): a confirmation page asking for a reason
   and showing what will be released, then one service call per remittance;
 - starting a settlement run: a preview of what it would pay (`settlements.selectors.settlement_preview`,
   from the same selectors the run uses), then the run (`settlements.tasks.settlement_run_start`);
@@ -53,6 +53,8 @@ class Transition:
     def call(self, remittance: Remittance, data: dict, actor) -> Remittance:
         if self.to_status == RemittanceStatus.PAID:
             return services.remittance_mark_paid(remittance=remittance, actor=actor, **data)
+        if self.to_status == RemittanceStatus.RETURNED:
+            return services.remittance_mark_returned(remittance=remittance, actor=actor, source="admin", **data)
         service = services.remittance_cancel if self.slug == "cancel" else services.remittance_mark_failed
         return service(remittance=remittance, actor=actor, **data)
 
@@ -91,6 +93,15 @@ TRANSITIONS = {
             ProviderReferenceForm,
             "paid: counted as remitted on its worklogs",
             "remittance(s) marked paid",
+        ),
+        Transition(
+            "mark-returned",
+            RemittanceStatus.RETURNED,
+            "Mark paid remittances returned (the transfer came back)",
+            "Mark returned",
+            ReasonForm,
+            "returned: no longer remitted, released to the next run",
+            "remittance(s) marked returned",
         ),
     ]
 }
@@ -203,6 +214,51 @@ def run_start_view(modeladmin, request):
         table=table,
         notes=["The preview writes nothing. A large run is better started with `manage.py run_settlement`."],
     )
+
+
+# --- Rejecting runs (four eyes) ---------------------------------------------------------------
+
+
+def run_reject_page(modeladmin, request, queryset, *, hidden):
+    """Confirm with a reason, then reject each run (`settlement_run_reject`: its PENDING remittances
+    are cancelled); runs not awaiting approval are refused with a message."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        apply_to_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda run: services.settlement_run_reject(run=run, reason=reason, actor=request.user),
+            done="run(s) rejected, their PENDING remittances cancelled",
+            history=f"Rejected: {reason}",
+        )
+        return None
+    runs = list(queryset.order_by("pk"))
+    summaries = selectors.runs_summaries(run_ids=[run.pk for run in runs])
+    rows = [[f"#{run.pk}", run.period_end, run.approval_state, summaries[run.pk][0], _run_outcome(run)] for run in runs]
+    table = {
+        "caption": "What this will do",
+        "headers": ["run", "period end", "approval", "remittances", "outcome"],
+        "rows": rows,
+    }
+    return service_form_page(
+        modeladmin,
+        request,
+        title="Reject settlement runs",
+        form=form,
+        submit_label="Reject",
+        hidden=hidden,
+        table=table,
+    )
+
+
+def _run_outcome(run) -> str:
+    try:
+        services.settlement_run_check_decision(run=run)
+    except DomainError as exc:
+        return f"refused: {exc.message}"
+    return "rejected: its PENDING remittances are cancelled, their items paid by the next run"
 
 
 # --- Statement ----------------------------------------------------------------------------------

@@ -285,6 +285,11 @@ PAYOUT_SIMULATED_FAILURE_RATE = env_decimal(
 PAYOUT_SIMULATED_SEED = env_str("PAYOUT_SIMULATED_SEED", "worklog-settlement")
 PAYOUT_SIMULATED_WEBHOOK_BASE_URL = env_url("PAYOUT_SIMULATED_WEBHOOK_BASE_URL", schemes={"http", "https"}).rstrip("/")
 PAYOUT_SIMULATED_REPORT_DELAY_SECONDS = env_int("PAYOUT_SIMULATED_REPORT_DELAY_SECONDS", 0, minimum=0, maximum=86400)
+# The account SEPA credit-transfer files pay from (pain.001's debtor). Optional: without all three,
+# `POST /api/settlement-runs/{id}/sepa-files/` answers 409 `debtor_not_configured`.
+PAYOUT_DEBTOR_NAME = env_str("PAYOUT_DEBTOR_NAME", "")
+PAYOUT_DEBTOR_IBAN = env_str("PAYOUT_DEBTOR_IBAN", "")
+PAYOUT_DEBTOR_BIC = env_str("PAYOUT_DEBTOR_BIC", "")
 
 # Background tasks (django-tasks, the backport of Django 6's django.tasks). "immediate" runs a
 # task at once in the process that enqueues it (the embedded default, `make run`, the tests);

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from backoffice.attention import attention_filter
 from backoffice.common import ImmutableAdmin
-from settlements.models import AdviceEmail, PayoutDestination, PayoutSubmission, ProcessorEvent
+from settlements.models import AdviceEmail, PayoutSubmission, ProcessorEvent
 
 
 @admin.register(PayoutSubmission)
@@ -35,20 +35,3 @@ class AdviceEmailAdmin(ImmutableAdmin):
     list_filter = [attention_filter(AdviceEmail), "status"]
     search_fields = ["=remittance__id", "to_address"]
     list_select_related = ["remittance"]
-
-
-@admin.register(PayoutDestination)
-class PayoutDestinationAdmin(ImmutableAdmin):
-    """Payees' bank details, every value ever entered (the latest is the worker's current one); read
-    here, changed and confirmed through the API (`/api/workers/{id}/payout-destination/`)."""
-
-    list_display = ["id", "worker", "account_holder", "iban_ending", "entered_by", "entered_at", "confirmed_at"]
-    list_filter = [attention_filter(PayoutDestination)]
-    search_fields = ["=worker__id", "worker__name", "account_holder"]
-    list_select_related = ["worker", "entered_by"]
-    exclude = ["iban"]
-    readonly_fields = ["iban_ending"]
-
-    @admin.display(description="IBAN")
-    def iban_ending(self, obj) -> str:
-        return f"…{obj.iban[-4:]}"

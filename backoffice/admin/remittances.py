@@ -1,7 +1,7 @@
 """Remittances: read-only money rows whose state changes are actions calling the services.
 
 Allowed to users with `settlements.change_remittance` (the `finance` group, see migration 0004):
-cancel, mark failed and mark paid, each through a confirmation page (`backoffice.views`) that
+cancel, mark failed, mark paid and mark returned (PAID only), each through a confirmation page (`backoffice.views`) that
 shows what will be released and asks for a reason.
 """
 
@@ -21,7 +21,7 @@ from backoffice.attention import attention_filter
 from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
 from core.money import format_money
 from settlements import selectors
-from settlements.models import Remittance, RemittanceEvent
+from settlements.models import Remittance, RemittanceEvent, RemittanceStatus
 from settlements.selectors.advice import remittance_advice
 
 
@@ -32,12 +32,32 @@ class RemittanceEventInline(ImmutableInline):
     show_change_link = False
 
 
+_RemittanceAttention = attention_filter(Remittance)
+
+
+class NeedsAttentionFilter(_RemittanceAttention):  # type: ignore[misc,valid-type]
+    """The dashboard's items about remittances (`backoffice.attention`), and RETURNED ones (the bank
+    or provider sent a paid transfer back; their items were released and the next run pays them
+    again, so check the payee's bank details first)."""
+
+    def lookups(self, request, model_admin):
+        return [
+            *super().lookups(request, model_admin),
+            ("returned", "Returned payouts (check the payee's bank details)"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "returned":
+            return queryset.filter(status=RemittanceStatus.RETURNED)
+        return super().queryset(request, queryset)
+
+
 @admin.register(Remittance)
 class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     audit_object_type = ObjectType.REMITTANCE
     list_display = ["id", "worker", "period_end", "amount", "currency", "status", "run", "created_at"]
     list_filter = [
-        attention_filter(Remittance),
+        NeedsAttentionFilter,
         "status",
         "period_end",
         "currency",
@@ -47,7 +67,7 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     list_select_related = ["worker", "run"]
     readonly_fields = ["worklogs"]
     inlines = [RemittanceEventInline]
-    actions = ["cancel", "mark_failed", "mark_paid"]
+    actions = ["cancel", "mark_failed", "mark_paid", "mark_returned"]
 
     def has_act_permission(self, request) -> bool:
         return request.user.has_perm("settlements.change_remittance")
@@ -89,6 +109,10 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     @admin.action(description="Mark selected remittances paid", permissions=["act"])
     def mark_paid(self, request, queryset):
         return self._transition(request, queryset, "mark-paid")
+
+    @admin.action(description="Mark selected paid remittances returned (release their items)", permissions=["act"])
+    def mark_returned(self, request, queryset):
+        return self._transition(request, queryset, "mark-returned")
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.transition_view)

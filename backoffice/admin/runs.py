@@ -9,14 +9,14 @@ from django.utils.html import format_html
 from audit.models import ObjectType
 from backoffice import views
 from backoffice.attention import attention_filter
-from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin
+from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, action_hidden_fields, apply_to_each
 from core.errors import DomainError
 from core.money import format_money
 from settlements import selectors
 from settlements.api.exports import remittances_csv_response
-from settlements.models import RunStatus, SettlementRun
-from settlements.services import settlement_run_resumable
-from settlements.tasks import settlement_run_task
+from settlements.models import APPROVAL_STATES, RunStatus, SettlementRun
+from settlements.services import settlement_run_check_export, settlement_run_resumable
+from settlements.tasks import settlement_run_approve_then_submit, settlement_run_task
 
 
 class StalledRunFilter(admin.SimpleListFilter):
@@ -34,6 +34,22 @@ class StalledRunFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApprovalFilter(admin.SimpleListFilter):
+    """Four-eyes approval state (`selectors.runs_by_approval`, as the API's `?approval=`)."""
+
+    title = "approval"
+    parameter_name = "approval"
+
+    def lookups(self, request, model_admin):
+        return [(state, state.replace("_", " ")) for state in APPROVAL_STATES]
+
+    def queryset(self, request, queryset):
+        state = self.value()
+        if state in APPROVAL_STATES:
+            return selectors.runs_by_approval(queryset, state=state)
+        return queryset
+
+
 @admin.register(SettlementRun)
 class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     audit_object_type = ObjectType.SETTLEMENT_RUN
@@ -45,12 +61,39 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
         "created_at",
         "finished_at",
         "created_by",
+        "approval",
         "remittances",
         "totals",
     ]
-    list_filter = [attention_filter(SettlementRun), "status", StalledRunFilter, "period_end"]
-    readonly_fields = ["run_status", "progress", "remittances", "totals"]
-    actions = ["export_remittances_csv", "resume_runs"]
+    list_filter = [attention_filter(SettlementRun), "status", ApprovalFilter, StalledRunFilter, "period_end"]
+    readonly_fields = ["run_status", "progress", "approval", "remittances", "totals"]
+    actions = ["approve_runs", "reject_runs", "export_remittances_csv", "resume_runs"]
+
+    @admin.display(description="approval")
+    def approval(self, obj):
+        if obj.approved_at is not None:
+            return f"approved by {obj.approved_by} at {obj.approved_at:%Y-%m-%d %H:%M}"
+        if obj.rejected_at is not None:
+            return f"rejected by {obj.rejected_by}: {obj.rejection_reason}"
+        if obj.approval_required:
+            return "awaiting approval (by a finance user other than its creator)"
+        return "not required"
+
+    @admin.action(description="Approve selected runs (four eyes: their payouts are sent)", permissions=["add"])
+    def approve_runs(self, request, queryset):
+        """The API's approve: refused with a message for the run's creator or a run not awaiting approval."""
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda run: settlement_run_approve_then_submit(run=run, actor=request.user),
+            done="run(s) approved, their payouts sent",
+            history="Approved.",
+        )
+
+    @admin.action(description="Reject selected runs (cancel their PENDING remittances)", permissions=["add"])
+    def reject_runs(self, request, queryset):
+        return views.run_reject_page(self, request, queryset, hidden=action_hidden_fields(request, queryset))
 
     @admin.display(description="status", ordering="status")
     def run_status(self, obj):
@@ -93,6 +136,11 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
         runs = list(queryset.order_by("pk")[:2])
         if len(runs) != 1:
             self.message_user(request, "Select exactly one run to export.", level=messages.WARNING)
+            return None
+        try:
+            settlement_run_check_export(run=runs[0])
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
             return None
         return remittances_csv_response(run=runs[0])
 

@@ -10,6 +10,7 @@ from backoffice import views
 from backoffice.common import AuditTrailLinkAdmin, ServiceSaveAdmin, html_table
 from core.money import format_money
 from settlements import selectors as settlement_selectors
+from settlements.selectors.payees import HOLD_REASONS, payee_hold_reason
 from worklogs import selectors, services
 from worklogs.models import Task, Worker
 
@@ -27,10 +28,19 @@ class WorkerAdmin(AuditTrailLinkAdmin, ServiceSaveAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A worker's ledger accounts are opened in its currency, so it is fixed once created.
-        return ["currency", "external_id", "created_at", "balance"] if obj else []
+        return ["currency", "external_id", "created_at", "balance", "payouts_held"] if obj else []
 
     def get_fields(self, request, obj=None):
-        return ["name", "email", "currency", "user"] + (["external_id", "created_at", "balance"] if obj else [])
+        shown = ["external_id", "created_at", "balance", "payouts_held"]
+        return ["name", "email", "currency", "user"] + (shown if obj else [])
+
+    @admin.display(description="payouts")
+    def payouts_held(self, obj):
+        """Why bank files and bank-paying gateways hold this worker's remittances (README "Payouts")."""
+        reason = payee_hold_reason(worker_id=obj.pk)
+        if reason is None:
+            return "Bank details confirmed: payouts may leave."
+        return f"Held: {HOLD_REASONS[reason]}."
 
     def save_model(self, request, obj, form, change):
         # Django's change form then writes the LogEntry (History) naming the fields it changed.

@@ -17,11 +17,17 @@ TRIGGER_FUNCTIONS = {
     "ledger_check_entry_balanced": "at commit, each journal entry's postings must sum to zero per currency",
     "settlements_remittance_forward_only": (
         "never deleted; amount, worker, period_end, run and currency never change; status only moves "
-        "forward (PENDING -> PROCESSING|PAID|FAILED|CANCELLED, PROCESSING -> PAID|FAILED)"
+        "forward (PENDING -> PROCESSING|PAID|FAILED|CANCELLED, PROCESSING -> PAID|FAILED, PAID -> RETURNED)"
     ),
     "settlements_claim_after_dead_claim": (
-        "a claim at generation N+1 needs the item's claim at generation N in a FAILED or CANCELLED "
-        "remittance: with unique (item, generation), an item is in at most one live remittance"
+        "a claim at generation N+1 needs the item's claim at generation N in a FAILED, CANCELLED or "
+        "RETURNED remittance: with unique (item, generation), an item is in at most one live remittance"
+    ),
+    "settlements_submission_needs_approval": (
+        "no payout submission for a remittance whose run awaits four-eyes approval (also on SQLite)"
+    ),
+    "settlements_run_decision_once": (
+        "approval_required never changes; an approval or a rejection, once written, never changes (also on SQLite)"
     ),
 }
 
@@ -99,13 +105,20 @@ def condition_sql(model: type[models.Model], q: Q) -> str:
 
 
 def _sql_of_operation(operation) -> list[str]:
-    """The forward SQL of a RunSQL, or of a RunPython made by `core.db_guards.postgres_only`."""
+    """The forward SQL of a RunSQL, or of a RunPython made by `core.db_guards.postgres_only` or
+    `core.db_guards.per_vendor` (its PostgreSQL statements)."""
     if hasattr(operation, "sql"):
         sql = operation.sql
         return [sql] if isinstance(sql, str) else [s if isinstance(s, str) else s[0] for s in sql]
     code = getattr(operation, "code", None)
     closure = getattr(code, "__closure__", None) or ()
-    return [cell.cell_contents for cell in closure if isinstance(cell.cell_contents, str)]
+    statements = []
+    for cell in closure:
+        if isinstance(cell.cell_contents, str):
+            statements.append(cell.cell_contents)
+        elif isinstance(cell.cell_contents, dict):
+            statements += [s for s in cell.cell_contents.get("postgresql", []) if isinstance(s, str)]
+    return statements
 
 
 def database_guards() -> dict[str, list[str]]:

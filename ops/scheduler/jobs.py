@@ -36,11 +36,20 @@ def period_end_before(slot: datetime) -> date:
 def monthly_settlement_run(slot: datetime) -> dict[str, Any]:
     """The month's settlement run, created as the API creates one in the background: QUEUED for the
     task workers (fanned out across them with the database backend), executed at once in this process
-    with the immediate backend."""
+    with the immediate backend. It has no human creator; with four-eyes approval on
+    (`SETTLEMENT_APPROVAL_REQUIRED`) its payouts wait until a finance user approves it."""
     run = settlement_run_start(period_end=period_end_before(slot), created_by=None, background=True)
     run.refresh_from_db()
-    logger.info("Settlement run %s created for period end %s.", run.pk, run.period_end, extra={"run_id": run.pk})
-    return {"run_id": run.pk, "period_end": run.period_end.isoformat(), "status": run.status}
+    waiting = " It awaits approval by a finance user before any payout is sent." if run.awaiting_approval else ""
+    logger.info(
+        "Settlement run %s created for period end %s.%s", run.pk, run.period_end, waiting, extra={"run_id": run.pk}
+    )
+    return {
+        "run_id": run.pk,
+        "period_end": run.period_end.isoformat(),
+        "status": run.status,
+        "approval": run.approval_state,
+    }
 
 
 def payout_sweep(slot: datetime) -> dict[str, Any]:

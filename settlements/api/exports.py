@@ -18,9 +18,11 @@ from rest_framework.views import APIView
 
 from api.csv import CSVRenderer, JSONErrorsMixin, csv_response, csv_stream, safe_text, stream_by_key
 from api.filtersets import query_value
+from api.openapi import conflict
 from api.permissions import IsFinanceStaff
 from settlements.models import RemittanceStatus, SettlementRun
 from settlements.selectors import run_list
+from settlements.services.approvals import settlement_run_check_export
 
 REMITTANCE_HEADER = [
     "worker",
@@ -84,11 +86,16 @@ class RunRemittancesCSVView(JSONErrorsMixin, APIView):
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR, description="One row per remittance, then a TOTAL row per currency."
-            )
+            ),
+            409: conflict(
+                "`run_not_approved`: the run awaits four-eyes approval (or was rejected), so nothing of it is "
+                "exported for the bank (`POST /api/settlement-runs/{id}/approve/`)."
+            ),
         },
     )
     def get(self, request, pk: int):
         run = get_object_or_404(run_list(), pk=pk)
+        settlement_run_check_export(run=run)
         status = query_value(request.query_params, "status")
         if status is not None and status not in RemittanceStatus.values:
             raise ValidationError({"status": [f"Must be one of {', '.join(RemittanceStatus.values)}."]})

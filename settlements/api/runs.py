@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,11 +18,18 @@ from api.idempotency import request_key
 from api.openapi import IDEMPOTENCY_HEADER, conflict
 from api.permissions import IsFinanceStaff
 from settlements import selectors
+from settlements.api.filters import SettlementRunFilter
 from settlements.api.keyed_generate import generate_with_key
-from settlements.api.serializers import GenerateSerializer, SettlementRunListSerializer, SettlementRunSerializer
+from settlements.api.serializers import (
+    GenerateSerializer,
+    ReasonSerializer,
+    SettlementRunListSerializer,
+    SettlementRunSerializer,
+)
 from settlements.models import RunStatus, SettlementRun
+from settlements.services.approvals import settlement_run_check_decision, settlement_run_reject
 from settlements.services.runs import settlement_run_create
-from settlements.tasks import settlement_run_resume
+from settlements.tasks import settlement_run_approve_then_submit, settlement_run_resume
 
 PREFER_HEADER = OpenApiParameter(
     "Prefer",
@@ -112,10 +120,30 @@ class GenerateRemittancesView(APIView):
         return answer(settlement_run_create(period_end=period_end(), created_by=request.user))
 
 
+APPROVAL_CONFLICT = conflict(
+    "The run is not awaiting approval: already approved (`run_already_approved`) or rejected "
+    "(`run_already_rejected`), created with approval off (`approval_not_required`), or not COMPLETED "
+    "(`run_not_completed`). Nothing written."
+)
+APPROVE_DESCRIPTION = """Four-eyes approval. With `SETTLEMENT_APPROVAL_REQUIRED` (default on) a run's remittances are
+submitted to no payout provider and exported to no bank file until a finance user **other than the
+run's creator** approves it; meanwhile they stay PENDING (finance may still mark them paid or failed,
+or cancel them, by hand). A run started by `manage.py run_settlement` (without `--as`) or by the
+scheduler has no creator: any finance user may approve it.
+
+Approving writes the payout submissions of the run's PENDING remittances and sends them once the
+approval has committed. The database refuses an approver equal to the creator and any submission for
+a run not yet approved. A run is decided once: of two concurrent approvals exactly one succeeds."""
+REJECT_DESCRIPTION = """Rejects a run awaiting approval: its PENDING remittances are CANCELLED, so their items are
+released and the next run pays them. Any finance user may reject, the run's creator included. The
+state is checked (409) before the body (400)."""
+
+
 class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_IN_PATH
     serializer_class = SettlementRunSerializer
     permission_classes = [IsFinanceStaff]
+    filterset_class = SettlementRunFilter
 
     def get_queryset(self):
         return selectors.run_list()
@@ -125,10 +153,46 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
 
     @extend_schema(responses={200: SettlementRunListSerializer(many=True)})
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None  # DEFAULT_PAGINATION_CLASS is set
         context = {"summaries": selectors.runs_summaries(run_ids=[run.pk for run in page])}
         return self.get_paginated_response(SettlementRunListSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Approve a run (four eyes): its payouts are sent",
+        request=None,
+        responses={
+            200: SettlementRunSerializer,
+            403: OpenApiResponse(description="The caller created the run (`approver_is_creator`)."),
+            404: OpenApiResponse(description="No such run."),
+            409: APPROVAL_CONFLICT,
+        },
+        description=APPROVE_DESCRIPTION,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        run = settlement_run_approve_then_submit(run=self.get_object(), actor=request.user)
+        return Response(run_representation(run))
+
+    @extend_schema(
+        summary="Reject a run awaiting approval: its PENDING remittances are cancelled",
+        request=ReasonSerializer,
+        responses={
+            200: SettlementRunSerializer,
+            400: OpenApiResponse(description="Malformed body (for example an empty reason); nothing written."),
+            404: OpenApiResponse(description="No such run."),
+            409: APPROVAL_CONFLICT,
+        },
+        description=REJECT_DESCRIPTION,
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        run = self.get_object()
+        settlement_run_check_decision(run=run)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = settlement_run_reject(run=run, actor=request.user, **serializer.validated_data)
+        return Response(run_representation(run))
 
 
 RESUME_DESCRIPTION = """Executes the run again, finishing what its earlier execution left: workers it already settled

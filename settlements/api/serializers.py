@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import DayField, MoneyDigits
-from settlements.models import RUN_STALLED, Remittance, RunStatus, SettlementRun
+from settlements.models import APPROVAL_STATES, RUN_STALLED, Remittance, RunStatus, SettlementRun
 from worklogs.api.serializers import ReasonSerializer
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
@@ -67,6 +67,31 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="While RUNNING: until when its execution holds the run (renewed by every chunk); null otherwise.",
     )
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who started the run; null for the system (`manage.py run_settlement`, a schedule).",
+    )
+    approval_required = serializers.BooleanField(
+        read_only=True,
+        help_text="Four-eyes approval (SETTLEMENT_APPROVAL_REQUIRED when the run was created): its payouts are "
+        "submitted and exported only once a finance user other than its creator approves it.",
+    )
+    approval_state = serializers.ChoiceField(
+        choices=list(APPROVAL_STATES),
+        read_only=True,
+        help_text="`pending` (awaiting approval: its remittances stay PENDING, nothing is sent), `approved`, "
+        "`rejected` (its PENDING remittances were cancelled), or `not_required`.",
+    )
+    approved_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    rejected_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    rejected_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = SettlementRun
@@ -81,6 +106,14 @@ class SettlementRunListSerializer(serializers.ModelSerializer):
             "lease_expires_at",
             "remittance_count",
             "totals",
+            "created_by",
+            "approval_required",
+            "approval_state",
+            "approved_by",
+            "approved_at",
+            "rejected_by",
+            "rejected_at",
+            "rejection_reason",
         ]
 
     def get_remittance_count(self, run) -> int:

@@ -25,9 +25,10 @@ from worklogs.selectors import worker_list
 # The remittance state machine (API.md, extended for a payout provider), stated once for the schema.
 STATE_MACHINE = (
     "Remittance statuses: PENDING -> PROCESSING (submitted to the payout provider) -> PAID | FAILED; "
-    "PENDING -> PAID | FAILED | CANCELLED. PAID, FAILED and CANCELLED are final. FAILED and CANCELLED "
-    "release the remittance's items: the next run pays them again. Any other transition is 409 "
-    "(`illegal_transition`) and changes nothing."
+    "PENDING -> PAID | FAILED | CANCELLED; PAID -> RETURNED (the bank or provider sent the paid transfer "
+    "back), the one move out of PAID. FAILED, CANCELLED and RETURNED are final and release the remittance's "
+    "items: the next run pays them again. Any other transition is 409 (`illegal_transition`) and changes "
+    "nothing."
 )
 
 
@@ -110,6 +111,24 @@ class RemittanceViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewse
     def cancel(self, request, pk=None):
         remittance, data = self._acting_on(RemittanceStatus.CANCELLED, ReasonSerializer, request)
         return self._answer(remittance_services.remittance_cancel(remittance=remittance, actor=request.user, **data))
+
+    @_transition_schema(
+        summary="Mark a PAID remittance RETURNED (the transfer came back) and release its items to the next run",
+        allowed_from="PAID only",
+        request=ReasonSerializer,
+        extra_409=(
+            " Its amount leaves `remitted` (the ledger moves it from cash back to payable) and its worklogs "
+            "count it as unremitted again."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="mark-returned", permission_classes=[IsFinanceStaff])
+    def mark_returned(self, request, pk=None):
+        remittance, data = self._acting_on(RemittanceStatus.RETURNED, ReasonSerializer, request)
+        return self._answer(
+            remittance_services.remittance_mark_returned(
+                remittance=remittance, actor=request.user, source="api", **data
+            )
+        )
 
 
 class WorkerBalanceView(APIView):

@@ -110,8 +110,8 @@ class SepaFileEntry(models.Model):
 class BankReport(models.Model):
     """One pain.002.001.03 payment-status report as received, with what it did. Append-only.
 
-    `outcomes` is the answer the API gave: `[{"endToEndId", "status", "reasonCode", "remittanceId",
-    "outcome"}]`; a replay of the same message id answers it again.
+    `outcomes` is what it did per transaction: `[{"end_to_end_id", "status", "reason_code",
+    "remittance_id", "outcome"}]`; a replay of the same message id answers it again.
     """
 
     message_id = models.CharField(max_length=35, unique=True)

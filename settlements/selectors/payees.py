@@ -5,9 +5,12 @@ bank details are confirmed by a second finance user: the SEPA file builder and t
 (for gateways that need bank details) both pick remittances through it.
 """
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass, field
+from typing import Any
 
-from settlements.models import PayoutDestination, Remittance
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from settlements.models import PayoutDestination, PayoutSubmission, Remittance
 
 #: Why a remittance is left out of a bank file (the `X-Excluded-Remittances` header, the admin).
 HOLD_NO_DESTINATION = "no_destination"
@@ -57,3 +60,49 @@ def payee_hold_reason(*, worker_id: int) -> str | None:
     if current is None:
         return HOLD_NO_DESTINATION
     return None if current["confirmed_at"] is not None else HOLD_UNCONFIRMED
+
+
+@dataclass
+class SepaCandidates:
+    """A run's remittances a SEPA file may pay now (with their payees' current destination ids), and
+    those it leaves out as `{"remittanceId", "reason"}` (a `HOLD_*` code), in id order."""
+
+    payable: list[Remittance] = field(default_factory=list)
+    destination_ids: dict[int, int] = field(default_factory=dict)
+    excluded: list[dict[str, object]] = field(default_factory=list)
+
+
+def run_sepa_candidates(*, run_id: int) -> SepaCandidates:
+    """Payable: PENDING, EUR, with no payout submission (none to a provider, in no earlier file), and
+    a confirmed payee (as `remittances_payable_to_confirmed_payee`). Left out: the run's other
+    PENDING remittances. One query.
+    """
+    rows = (
+        remittances_with_payee(Remittance.objects.filter(run_id=run_id, status="PENDING"))
+        .annotate(submitted=Exists(PayoutSubmission.objects.filter(remittance_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values("pk", "currency", "submitted", "payee_destination_id", "payee_confirmed_at")
+    )
+    candidates = SepaCandidates()
+    payable_ids = []
+    for row in rows:
+        reason = _sepa_exclusion(row)
+        if reason is None:
+            payable_ids.append(row["pk"])
+            candidates.destination_ids[row["pk"]] = row["payee_destination_id"]
+        else:
+            candidates.excluded.append({"remittanceId": row["pk"], "reason": reason})
+    candidates.payable = list(Remittance.objects.filter(pk__in=payable_ids).order_by("pk"))
+    return candidates
+
+
+def _sepa_exclusion(row: dict[str, Any]) -> str | None:
+    if row["currency"] != "EUR":
+        return HOLD_CURRENCY
+    if row["submitted"]:
+        return HOLD_GATEWAY
+    if row["payee_destination_id"] is None:
+        return HOLD_NO_DESTINATION
+    if row["payee_confirmed_at"] is None:
+        return HOLD_UNCONFIRMED
+    return None

@@ -9,7 +9,16 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Now
 
 from core.money import MoneySum
-from settlements.models import Claim, Remittance, RunStatus, SettlementRun
+from settlements.models import (
+    APPROVAL_APPROVED,
+    APPROVAL_NOT_REQUIRED,
+    APPROVAL_PENDING,
+    APPROVAL_REJECTED,
+    Claim,
+    Remittance,
+    RunStatus,
+    SettlementRun,
+)
 from worklogs.models import Worker
 
 
@@ -81,7 +90,21 @@ def run_totals(run: SettlementRun) -> dict[str, Decimal]:
 
 
 def run_list() -> QuerySet[SettlementRun]:
-    return SettlementRun.objects.order_by("pk")
+    return SettlementRun.objects.select_related("created_by", "approved_by", "rejected_by").order_by("pk")
+
+
+# A run's approval state (`SettlementRun.approval_state`) as a filter, for the API and the admin.
+APPROVAL_FILTERS: dict[str, Q] = {
+    APPROVAL_PENDING: Q(approval_required=True, approved_at__isnull=True, rejected_at__isnull=True),
+    APPROVAL_APPROVED: Q(approved_at__isnull=False),
+    APPROVAL_REJECTED: Q(rejected_at__isnull=False),
+    APPROVAL_NOT_REQUIRED: Q(approval_required=False),
+}
+
+
+def runs_by_approval(runs: QuerySet[SettlementRun], *, state: str) -> QuerySet[SettlementRun]:
+    """The runs in one approval state (`pending`: awaiting a second finance user's decision)."""
+    return runs.filter(APPROVAL_FILTERS[state])
 
 
 def runs_stalled() -> QuerySet[SettlementRun]:

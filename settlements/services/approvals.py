@@ -62,6 +62,13 @@ def settlement_run_check_approver(*, run: SettlementRun, actor: User) -> None:
         )
 
 
+def settlement_run_check_export(*, run: SettlementRun) -> None:
+    """409 `run_not_approved` while the run awaits approval (or was rejected): nothing of it goes to a bank."""
+    if run.awaiting_approval:
+        state = "was rejected" if run.rejected_at is not None else "awaits approval by a second finance user"
+        raise Conflict(f"Run {run.pk} {state}: its payouts cannot be exported.", code="run_not_approved")
+
+
 def _decide(*, run: SettlementRun, **decision: object) -> SettlementRun:
     """The one conditional UPDATE of a decision: 409 if another decision came first."""
     undecided = SettlementRun.objects.filter(

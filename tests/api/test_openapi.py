@@ -47,7 +47,7 @@ def test_openapi_schema_documents_the_remittance_state_machine_and_its_409s(anon
     assert "PENDING only" in cancel["description"] and "payout_in_doubt" in cancel["description"]
     assert "409" in cancel["responses"]
     status_enum = schema["components"]["schemas"]["RemittanceStatusEnum"]["enum"]
-    assert status_enum == ["PENDING", "PROCESSING", "PAID", "FAILED", "CANCELLED"]
+    assert status_enum == ["PENDING", "PROCESSING", "PAID", "FAILED", "CANCELLED", "RETURNED"]
 
 
 def test_the_schema_documents_the_statement(api):

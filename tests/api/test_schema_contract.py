@@ -169,7 +169,7 @@ def test_the_worklog_and_the_remittance_statuses_are_two_enums_with_two_names(sc
     remittance_name, remittance_values = _enum_of(schema, _component(schema, "Remittance")["properties"]["status"])
     segment_name, segment_values = _enum_of(schema, _component(schema, "Segment")["properties"]["status"])
     assert worklog_values == ["REMITTED", "UNREMITTED"]
-    assert remittance_values == ["PENDING", "PROCESSING", "PAID", "FAILED", "CANCELLED"]
+    assert remittance_values == ["PENDING", "PROCESSING", "PAID", "FAILED", "CANCELLED", "RETURNED"]
     assert segment_values == ["ACTIVE", "DISPUTED", "REMOVED", "SUPERSEDED"]
     assert len({worklog_name, remittance_name, segment_name}) == 3
 

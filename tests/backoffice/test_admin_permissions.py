@@ -37,6 +37,16 @@ FINANCE_PERMISSIONS = {
     "ledger.view_journalentry",
     "ledger.view_posting",
     "audit.view_auditevent",  # the trail of who did what, read-only
+    # Payees' bank details, SEPA files and bank reports (settlements/0014).
+    "settlements.view_payoutdestination",
+    "settlements.add_payoutdestination",
+    "settlements.view_sepafile",
+    "settlements.view_sepafileentry",
+    "settlements.view_bankreport",
+    "settlements.add_bankreport",
+    # The dashboard's lists: advice e-mails, and the scheduler's slots (the last nightly audit).
+    "settlements.view_adviceemail",
+    "ops.view_jobrun",
 }
 
 

@@ -11,7 +11,7 @@ from settlements import services as settlement_services
 from settlements.models import RemittanceStatus, SettlementRun
 from settlements.selectors import worker_balance
 from tests.backoffice.admin_helpers import PERIOD_END, changelist_action, messages_of, work
-from tests.support.factories import WorkLogFactory
+from tests.support.factories import FinanceUserFactory, WorkLogFactory
 from worklogs import services
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,9 @@ def test_remittance_page_buttons_mark_paid_and_mark_failed(finance, remittance, 
     assert (remittance.status, remittance.provider_reference) == ("PAID", "SEPA-42")
     assert (worklog.remitted_amount, worklog.remittance_status) == (Decimal("10.00"), "REMITTED")
     page = finance.get(reverse("admin:settlements_remittance_change", args=[remittance.pk])).content.decode()
-    assert "transition-link" not in page  # PAID is final: no buttons
+    # PAID: the one move left is RETURNED (the transfer came back).
+    assert page.count("transition-link") == 1
+    assert reverse("admin:settlements_remittance_transition", args=[remittance.pk, "mark-returned"]) in page
 
 
 def test_remittance_list_filters_and_totals(finance, remittance):
@@ -119,6 +121,7 @@ def test_starting_a_run_previews_then_generates(finance, finance_user, worklog):
 
 
 def test_run_remittances_download_as_a_bank_csv_from_the_admin(finance, remittance):
+    settlement_services.settlement_run_approve(run=remittance.run, actor=FinanceUserFactory())  # four eyes
     response = finance.post(
         reverse("admin:settlements_settlementrun_changelist"),
         {"action": "export_remittances_csv", "_selected_action": [remittance.run_id]},

@@ -172,3 +172,22 @@ def test_finance_password_comes_from_the_environment(monkeypatch):
     assert _client(response.json()["token"]).get("/api/workers/").status_code == 200
     user = User.objects.get(username="finance")
     assert user.is_superuser and user.is_staff and user.groups.filter(name="finance").exists()
+
+
+def test_seed_demo_shows_an_approved_run_one_awaiting_approval_and_a_returned_payout():
+    output = _seed()
+    approved, waiting = SettlementRun.objects.order_by("pk")
+    assert (approved.approval_state, approved.created_by.username, approved.approved_by.username) == (
+        "approved",
+        "finance",
+        "controller",
+    )
+    assert (waiting.approval_state, waiting.created_by) == ("pending", None)
+    assert f"Awaiting four-eyes approval: run(s) #{waiting.pk}" in output
+    returned = Remittance.objects.get(status=RemittanceStatus.RETURNED)
+    assert returned.run == approved and returned.worker.name == "Chloé Dubois"
+    # Her returned money is paid again by the next run, which the demo's finance user may approve.
+    again = waiting.remittances.get(worker=returned.worker)
+    assert again.amount == returned.amount
+    response = _client(_token(output)).post(f"/api/settlement-runs/{waiting.pk}/approve/")
+    assert (response.status_code, response.json()["approvedBy"]) == (200, "finance")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.http import StreamingHttpResponse
 
 from settlements import services as settlement_services
-from tests.support.factories import WorkerFactory, WorkLogFactory
+from tests.support.factories import FinanceUserFactory, WorkerFactory, WorkLogFactory
 from worklogs import services
 
 
@@ -28,7 +28,8 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def october_run() -> dict:
-    """Three workers (two USD, one EUR) with October work, and the October run."""
+    """Three workers (two USD, one EUR) with October work, and the October run, approved by a finance
+    user (four eyes: only an approved run is exported for the bank)."""
     ada = WorkerFactory(name="Ada", email="ada@example.com", external_id="A-1")
     sly = WorkerFactory(name='=HYPERLINK("http://evil")', email="sly@example.com")
     eve = WorkerFactory(name="Eve", email="eve@example.com", currency="EUR", external_id="E-3")
@@ -39,6 +40,7 @@ def october_run() -> dict:
     _work(wl_sly, day=1, minutes=10)  # 7.565 -> 7.57
     _work(wl_eve, day=2, minutes=120)  # 60.00
     run = settlement_services.settlement_generate(period_end=date(2025, 10, 31))
+    run = settlement_services.settlement_run_approve(run=run, actor=FinanceUserFactory())
     by_worker = {r.worker_id: r for r in run.remittances.all()}
     return {
         "run": run,

@@ -11,9 +11,13 @@ Demo data is built
 only when there are no workers yet, entirely through the services (as the API would), in one
 transaction, with every date relative to today so that no segment ends in the future:
 
-- the month before last: segments on every worklog, a run that is paid;
+- the month before last: segments on every worklog, a run created by finance, approved by a second
+  finance user (`controller`, four eyes) and paid; the bank later returns Chloé's transfer (RETURNED,
+  her items released);
 - after that run: a late segment for that month, a deduction on paid work, a disputed segment;
-- the previous month: more segments and a run, whose remittance to the first worker fails.
+- the previous month: more segments and a run started by the system (as the scheduler does) that
+  awaits approval (the demo finance user may approve it), whose remittance to the first worker
+  fails; Chloé's returned money is in it again.
 
 So `/list-all-worklogs` shows REMITTED worklogs (all paid) and UNREMITTED ones (late, held,
 pending or released money).
@@ -33,9 +37,15 @@ from django.utils import timezone
 
 from api.permissions import FINANCE_GROUP
 from api.tokens import token_issue
-from settlements.models import Remittance, SettlementRun
-from settlements.selectors import default_period_end, worker_balance
-from settlements.services import remittance_mark_failed, remittance_mark_paid, settlement_generate
+from settlements.models import APPROVAL_PENDING, Remittance, SettlementRun
+from settlements.selectors import default_period_end, runs_by_approval, worker_balance
+from settlements.services import (
+    remittance_mark_failed,
+    remittance_mark_paid,
+    remittance_mark_returned,
+    settlement_generate,
+    settlement_run_approve,
+)
 from worklogs.models import Segment, Worker, WorkLog
 from worklogs.selectors import worklogs_in_status
 from worklogs.services import (
@@ -50,6 +60,8 @@ from worklogs.services import (
 
 FINANCE_USERNAME = "finance"
 WORKER_USERNAME = "worker1"
+# The second pair of eyes that approved the demo's first run (no usable password: a name in the trail).
+CONTROLLER_USERNAME = "controller"
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -168,10 +180,17 @@ class Command(BaseCommand):
         call = _record(bob_support, d2(13), (18, 0), (19, 20), "Customer escalation call")
 
         first_run = settlement_generate(period_end=e1, created_by=finance)
+        first_run = settlement_run_approve(run=first_run, actor=self._controller())
         for remittance in first_run.remittances.order_by("pk"):
             remittance_mark_paid(
                 remittance=remittance, provider_reference=f"DEMO-{e1:%Y%m}-{remittance.worker_id}", actor=finance
             )
+        remittance_mark_returned(
+            remittance=first_run.remittances.get(worker=chloe),
+            reason="SEPA return AC04: account closed. Ask Chloé for her new bank details.",
+            source="bank",
+            actor=finance,
+        )
 
         # After the first run was paid: history keeps changing.
         _record(alice_api, d1(20), (14, 0), (15, 30), "Late entry: forgotten pairing session")
@@ -183,9 +202,18 @@ class Command(BaseCommand):
         )
         segment_dispute(segment=call, reason="The client says the call lasted 40 minutes.", actor=finance)
 
-        second_run = settlement_generate(period_end=e2, created_by=finance)
+        second_run = settlement_generate(period_end=e2)  # the system's, as the scheduler's monthly run
         failed = second_run.remittances.get(worker=alice)
         remittance_mark_failed(remittance=failed, reason="Bank rejected the transfer: account closed.", actor=finance)
+
+    def _controller(self) -> User:
+        user, _ = User.objects.get_or_create(
+            username=CONTROLLER_USERNAME, defaults={"email": "controller@example.com", "is_staff": True}
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get_or_create(name=FINANCE_GROUP)[0])
+        return user
 
     def _print_summary(self) -> None:
         worker_user = User.objects.filter(username=WORKER_USERNAME, worker__isnull=False).first()
@@ -199,6 +227,13 @@ class Command(BaseCommand):
             f"{worklogs.count() - remitted} UNREMITTED), {SettlementRun.objects.count()} settlement runs, "
             f"remittances: {', '.join(f'{n} {s}' for s, n in by_status.items()) or 'none'}"
         )
+        pending = runs_by_approval(SettlementRun.objects.order_by("pk"), state=APPROVAL_PENDING)
+        awaiting = list(pending.values_list("pk", flat=True))
+        if awaiting:
+            self.stdout.write(
+                f"Awaiting four-eyes approval: run(s) {', '.join(f'#{pk}' for pk in awaiting)} "
+                "(POST /api/settlement-runs/{id}/approve/ or the admin's action)."
+            )
         for worker in Worker.objects.order_by("pk")[:10]:
             b = worker_balance(worker=worker)  # already quantized to the cent
             self.stdout.write(

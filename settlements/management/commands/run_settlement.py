@@ -4,6 +4,9 @@ Same service (`settlement_generate`), same guarantees: safe to re-run (a worker 
 period is not paid again), and safe beside a concurrent run (the database refuses a second payout).
 `--resume RUN_ID` finishes a FAILED, QUEUED or STALLED run (its own workers; the API's resume), and
 `--resume-stalled` every STALLED one (RUNNING, but its lease expired: the process executing it died).
+`--as USERNAME` names the run's creator (kept on the run and in the audit trail); without it the
+system creates it. With four-eyes approval on (`SETTLEMENT_APPROVAL_REQUIRED`) the run's payouts
+wait for a finance user other than its creator to approve it (any finance user when it has none).
 Exit status: 0 when the run succeeds (also when it creates nothing), 2 for bad input, 1 when the
 run fails, 3 when the run may not be resumed (another process is executing it, or it is COMPLETED);
 errors are one line on stderr, never a traceback.
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
@@ -54,6 +58,13 @@ class Command(BaseCommand):
             "executing it or it is COMPLETED).",
         )
         parser.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            help="The run's creator (an active user): with four-eyes approval, another finance user must approve "
+            "it. Without it the run is the system's, and any finance user may approve it.",
+        )
+        parser.add_argument(
             "--resume-stalled",
             action="store_true",
             help="Finish every STALLED run (RUNNING, but its lease expired: the process executing it died).",
@@ -70,6 +81,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--period-end must be a date YYYY-MM-DD, not {value!r}.", returncode=BAD_INPUT
             ) from None
+
+    def _creator(self, username: str | None) -> User | None:
+        if username is None:
+            return None
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"--as names no active user {username!r}.", returncode=BAD_INPUT)
+        return user
 
     def _worker_ids(self, values: list[str] | None) -> list[int] | None:
         if values is None:
@@ -122,10 +141,18 @@ class Command(BaseCommand):
     def _resume_target(self, options) -> SettlementRun | None:
         """The run `--resume` names (bad input: exit 2), or None without `--resume`."""
         if options["resume"] is None:
-            if options["resume_stalled"] and (options["period_end"] or options["worker"] or options["dry_run"]):
+            if options["resume_stalled"] and (
+                options["period_end"] or options["worker"] or options["dry_run"] or options["as_user"]
+            ):
                 raise CommandError("--resume-stalled takes no other option.", returncode=BAD_INPUT)
             return None
-        if options["period_end"] or options["worker"] or options["dry_run"] or options["resume_stalled"]:
+        if (
+            options["period_end"]
+            or options["worker"]
+            or options["dry_run"]
+            or options["resume_stalled"]
+            or options["as_user"]
+        ):
             raise CommandError(
                 "--resume takes no other option: a run resumes with its own period end and workers.",
                 returncode=BAD_INPUT,
@@ -155,6 +182,15 @@ class Command(BaseCommand):
         self.stdout.write("Total:" if totals else "Total: none.")
         for currency, total in totals.items():
             self.stdout.write(f"  {currency} {format_money(total)}")
+
+    def _approval_note(self, run: SettlementRun) -> None:
+        if not run.awaiting_approval or not run.remittances.exists():
+            return
+        who = f"a finance user other than {run.created_by}" if run.created_by else "any finance user"
+        self.stdout.write(
+            f"Awaiting approval: nothing is sent until {who} approves run #{run.pk} "
+            f"(POST /api/settlement-runs/{run.pk}/approve/ or the admin)."
+        )
 
     def _resume_stalled(self) -> None:
         stalled = list(runs_stalled())
@@ -195,6 +231,7 @@ class Command(BaseCommand):
                 ) from exc
         period_end = self._period_end(options["period_end"])
         worker_ids = self._worker_ids(options["worker"])
+        creator = self._creator(options["as_user"])
         try:
             if options["dry_run"]:
                 preview = settlement_preview(period_end=period_end, worker_ids=worker_ids)
@@ -206,7 +243,9 @@ class Command(BaseCommand):
                 self._summary(paid=paid, totals=preview.totals, preview=preview, verb="Would pay")
                 return
             progress = self._progress()
-            run = settlement_generate(period_end=period_end, worker_ids=worker_ids, progress=progress)
+            run = settlement_generate(
+                period_end=period_end, worker_ids=worker_ids, progress=progress, created_by=creator
+            )
             payouts_submit_after_commit(run=run)
             if progress:
                 self.stderr.write("", style_func=str)
@@ -218,6 +257,7 @@ class Command(BaseCommand):
                 w for w in preview.already_settled if w.pk not in {r.worker_id for r in remittances}
             ]
             self._summary(paid=paid, totals=run_totals(run), preview=preview, verb="Paid")
+            self._approval_note(run)
         except DomainError as exc:
             raise CommandError(f"Settlement failed: {_one_line(exc.message)}", returncode=FAILURE) from exc
         except DatabaseError as exc:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0013_bank_guards"),
+        ("settlements", "0014_finance_banking_permissions"),
     ]
 
     operations = [
