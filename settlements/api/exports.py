@@ -95,8 +95,8 @@ class RunRemittancesCSVView(JSONErrorsMixin, APIView):
     )
     def get(self, request, pk: int):
         run = get_object_or_404(run_list(), pk=pk)
-        settlement_run_check_export(run=run)
         status = query_value(request.query_params, "status")
         if status is not None and status not in RemittanceStatus.values:
             raise ValidationError({"status": [f"Must be one of {', '.join(RemittanceStatus.values)}."]})
+        settlement_run_check_export(run=run)  # a malformed query is 400 whatever the run's state
         return remittances_csv_response(run=run, status=status)

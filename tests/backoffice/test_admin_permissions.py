@@ -37,7 +37,7 @@ FINANCE_PERMISSIONS = {
     "ledger.view_journalentry",
     "ledger.view_posting",
     "audit.view_auditevent",  # the trail of who did what, read-only
-    # Payees' bank details, SEPA files and bank reports (settlements/0014).
+    # Bank details (add = enter new ones; confirming is an action), SEPA files, bank reports (add = upload).
     "settlements.view_payoutdestination",
     "settlements.add_payoutdestination",
     "settlements.view_sepafile",

@@ -16,7 +16,16 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ledger.selectors import trial_balance
-from settlements.models import Claim, Remittance, RemittanceStatus, SettlementRun
+from settlements.models import (
+    BankReport,
+    Claim,
+    PayoutDestination,
+    Remittance,
+    RemittanceStatus,
+    SepaFile,
+    SettlementRun,
+)
+from tests.settlements.banking.sepa_support import parse_pain001
 from worklogs.models import Adjustment, Item, Segment, SegmentStatus, Task, Worker, WorkLog
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +200,14 @@ def test_seed_demo_shows_an_approved_run_one_awaiting_approval_and_a_returned_pa
     assert again.amount == returned.amount
     response = _client(_token(output)).post(f"/api/settlement-runs/{waiting.pk}/approve/")
     assert (response.status_code, response.json()["approvedBy"]) == (200, "finance")
+
+
+def test_seed_demo_shows_bank_details_a_sepa_file_and_a_bank_report():
+    _seed()
+    details = dict(PayoutDestination.objects.values_list("worker__name", "confirmed_at"))
+    assert details["Chloé Dubois"] is not None  # confirmed by the controller
+    assert details["Bob Okafor"] is None  # awaiting a second user
+    sepa = SepaFile.objects.get()
+    parsed = parse_pain001(bytes(sepa.content))
+    assert (parsed["count"], parsed["controlSum"]) == (1, sepa.control_sum)
+    assert [o["outcome"] for o in BankReport.objects.get().outcomes] == ["paid"]

@@ -206,3 +206,19 @@ def test_approval_off_submits_at_once_and_approval_on_submits_when_approved(
     assert remittance_of(body, worklog["workerId"])["status"] in {"PROCESSING", "PAID"}
     (submission,) = PayoutSubmission.objects.filter(remittance__run_id=on["id"])
     assert (submission.status, submission.remittance.amount) == ("SUBMITTED", Decimal("15.00"))
+
+
+def test_the_schema_documents_approve_reject_and_mark_returned_with_their_403_and_409(anon_client):
+    schema = anon_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    approve_op = schema["paths"]["/api/settlement-runs/{id}/approve/"]["post"]
+    assert {"200", "403", "404", "409"} <= set(approve_op["responses"])
+    assert "other than the" in approve_op["description"]
+    reject_op = schema["paths"]["/api/settlement-runs/{id}/reject/"]["post"]
+    assert {"200", "400", "404", "409"} <= set(reject_op["responses"])
+    returned_op = schema["paths"]["/api/remittances/{id}/mark-returned/"]["post"]
+    assert {"200", "400", "404", "409"} <= set(returned_op["responses"])
+    assert "Allowed from PAID only." in returned_op["description"]
+    runs_list = schema["paths"]["/api/settlement-runs/"]["get"]
+    assert "approval" in {p["name"] for p in runs_list["parameters"]}
+    csv_op = schema["paths"]["/api/settlement-runs/{id}/remittances.csv"]["get"]
+    assert "run_not_approved" in csv_op["responses"]["409"]["description"]

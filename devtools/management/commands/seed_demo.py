@@ -33,6 +33,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
+from django.test import override_settings
 from django.utils import timezone
 
 from api.permissions import FINANCE_GROUP
@@ -46,6 +47,9 @@ from settlements.services import (
     settlement_generate,
     settlement_run_approve,
 )
+from settlements.services.bank_reports import bank_report_receive
+from settlements.services.payees import payout_destination_confirm, payout_destination_set
+from settlements.services.sepa_files import sepa_file_create
 from worklogs.models import Segment, Worker, WorkLog
 from worklogs.selectors import worklogs_in_status
 from worklogs.services import (
@@ -62,6 +66,14 @@ FINANCE_USERNAME = "finance"
 WORKER_USERNAME = "worker1"
 # The second pair of eyes that approved the demo's first run (no usable password: a name in the trail).
 CONTROLLER_USERNAME = "controller"
+
+
+# The demo's paying account when PAYOUT_DEBTOR_* are unset (a valid test IBAN and BIC, no real account).
+DEMO_DEBTOR = {
+    "PAYOUT_DEBTOR_NAME": "WorkLog Demo Payroll",
+    "PAYOUT_DEBTOR_IBAN": "DE02120300000000202051",
+    "PAYOUT_DEBTOR_BIC": "BYLADEM1001",
+}
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -181,7 +193,8 @@ class Command(BaseCommand):
 
         first_run = settlement_generate(period_end=e1, created_by=finance)
         first_run = settlement_run_approve(run=first_run, actor=self._controller())
-        for remittance in first_run.remittances.order_by("pk"):
+        self._bank_details_and_sepa_file(finance, run=first_run, confirmed=chloe, unconfirmed=bob)
+        for remittance in first_run.remittances.filter(status="PENDING").order_by("pk"):
             remittance_mark_paid(
                 remittance=remittance, provider_reference=f"DEMO-{e1:%Y%m}-{remittance.worker_id}", actor=finance
             )
@@ -205,6 +218,35 @@ class Command(BaseCommand):
         second_run = settlement_generate(period_end=e2)  # the system's, as the scheduler's monthly run
         failed = second_run.remittances.get(worker=alice)
         remittance_mark_failed(remittance=failed, reason="Bank rejected the transfer: account closed.", actor=finance)
+
+    def _bank_details_and_sepa_file(
+        self, finance: User, *, run: SettlementRun, confirmed: Worker, unconfirmed: Worker
+    ) -> None:
+        """Chloé's IBAN entered by finance and confirmed by the controller (four eyes), Bob's entered and
+        awaiting confirmation; the run's SEPA file pays Chloé, and the bank's pain.002 settles it."""
+        chloe_iban = "FR14 2004 1010 0505 0001 3M02 606"
+        payout_destination_set(worker=confirmed, account_holder="Chloé Dubois", iban=chloe_iban, bic="", actor=finance)
+        payout_destination_confirm(worker=confirmed, actor=self._controller())
+        bob_iban = "DE89 3704 0044 0532 0130 00"
+        payout_destination_set(
+            worker=unconfirmed, account_holder="Bob Okafor", iban=bob_iban, bic="COBADEFFXXX", actor=finance
+        )
+        debtor = {
+            "PAYOUT_DEBTOR_NAME": settings.PAYOUT_DEBTOR_NAME or DEMO_DEBTOR["PAYOUT_DEBTOR_NAME"],
+            "PAYOUT_DEBTOR_IBAN": settings.PAYOUT_DEBTOR_IBAN or DEMO_DEBTOR["PAYOUT_DEBTOR_IBAN"],
+            "PAYOUT_DEBTOR_BIC": settings.PAYOUT_DEBTOR_BIC or DEMO_DEBTOR["PAYOUT_DEBTOR_BIC"],
+        }
+        with override_settings(**debtor):  # a demo debtor account when none is configured
+            sepa = sepa_file_create(run=run, actor=finance).file
+        entry = sepa.entries.get()
+        report = (
+            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>'
+            f"<GrpHdr><MsgId>DEMO-STS-{sepa.pk}</MsgId></GrpHdr><OrgnlGrpInfAndSts><OrgnlMsgId>{sepa.message_id}"
+            "</OrgnlMsgId></OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><TxInfAndSts>"
+            f"<OrgnlEndToEndId>{entry.end_to_end_id}</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>"
+            "</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"
+        )
+        bank_report_receive(raw_body=report.encode(), actor=finance)
 
     def _controller(self) -> User:
         user, _ = User.objects.get_or_create(
