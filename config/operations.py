@@ -41,6 +41,8 @@ SCHEDULED_JOBS: dict[str, dict[str, str]] = {
     "settlement_run": {"callable": "ops.scheduler.jobs.monthly_settlement_run", "schedule": "0 2 1 * *"},
     # Payouts still waiting in the outbox (a crash after commit, a provider outage): submitted again.
     "payout_sweep": {"callable": "ops.scheduler.jobs.payout_sweep", "schedule": "*/5 * * * *"},
+    # Advice e-mails of PAID remittances that the mail server refused or that a lost task never sent.
+    "advice_emails": {"callable": "ops.scheduler.jobs.advice_emails", "schedule": "*/5 * * * *"},
     # Runs whose execution died (lease expired): resumed.
     "resume_stalled_runs": {"callable": "ops.scheduler.jobs.resume_stalled_runs", "schedule": "*/5 * * * *"},
     # Every cached total recomputed from the facts; differences are an error log line and a metric.

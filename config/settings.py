@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.email import CONSOLE_BACKEND, email_settings_from_url
 from config.env import (
     env_bool,
     env_choice,
@@ -44,7 +45,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],test
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backoffice.admin_app.FinanceAdminConfig",  # django.contrib.admin, with the finance dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -315,3 +316,20 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 _fan_out = env_bool("SETTLEMENT_FAN_OUT", default=True)
 SETTLEMENT_FAN_OUT = TASKS_BACKEND == "database" and _fan_out
 # --- end of payouts and background tasks ----------------------------------------------------
+
+# --- E-mail: the remittance advice sent when a payout is PAID (issue 19) ---------------------
+# One URL (config/email.py). Unset: the console backend in debug, and no sending otherwise (each
+# advice not sent is logged); the payment itself never waits for or depends on the mail server.
+EMAIL_URL = env_str("EMAIL_URL")
+if EMAIL_URL:
+    globals().update(email_settings_from_url(EMAIL_URL))
+elif DEBUG:
+    EMAIL_BACKEND = CONSOLE_BACKEND
+ADVICE_EMAIL_ENABLED = bool(EMAIL_URL) or DEBUG
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "payroll@localhost")
+# Attempts before an advice e-mail is given up (its row stays PENDING with the last error, and is
+# listed on the dashboard); the delay doubles from ADVICE_EMAIL_RETRY_SECONDS between attempts.
+ADVICE_EMAIL_MAX_ATTEMPTS = env_int("ADVICE_EMAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=100)
+ADVICE_EMAIL_RETRY_SECONDS = env_int("ADVICE_EMAIL_RETRY_SECONDS", 60, minimum=1, maximum=86400)
+# The dashboard: a disputed segment needs attention once its dispute is this many days old.
+DASHBOARD_DISPUTE_AGE_DAYS = env_int("DASHBOARD_DISPUTE_AGE_DAYS", 7, minimum=0, maximum=3650)

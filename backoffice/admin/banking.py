@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.attention import attention_filter
 from backoffice.common import ImmutableAdmin, apply_to_each, html_table, money, service_form_page
 from core.errors import DomainError
 from settlements.models import BankReport, PayoutDestination, SepaFile
@@ -26,7 +27,7 @@ UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 @admin.register(PayoutDestination)
 class PayoutDestinationAdmin(admin.ModelAdmin):
     list_display = ["id", "worker", "account_holder", "iban", "bic", "confirmed", "entered_by", "confirmed_by"]
-    list_filter = [("confirmed_at", admin.EmptyFieldListFilter)]
+    list_filter = [attention_filter(PayoutDestination), ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["=worker__id", "worker__name", "iban", "account_holder"]
     list_select_related = ["worker", "entered_by", "confirmed_by"]
     raw_id_fields = ["worker"]

@@ -1,11 +1,12 @@
-"""The payout outbox and the provider's events, as received: read-only, with finance's "retry now"
-for a submission in doubt (the same service as everywhere, `payout_submission_retry`)."""
+"""The payout outbox, the provider's events as received, and the advice e-mails: read-only, with
+finance's "retry now" for a submission in doubt (the same service as everywhere, `payout_submission_retry`)."""
 
 from django.contrib import admin, messages
 
+from backoffice.attention import attention_filter
 from backoffice.common import ImmutableAdmin
 from core.errors import DomainError
-from settlements.models import PayoutSubmission, PayoutSubmissionStatus, ProcessorEvent
+from settlements.models import AdviceEmail, PayoutSubmission, PayoutSubmissionStatus, ProcessorEvent
 from settlements.selectors.operations import payout_submissions_in_doubt
 from settlements.services.submissions import payout_submission_retry
 from settlements.tasks import payout_submissions_enqueue
@@ -43,7 +44,7 @@ class PayoutSubmissionAdmin(ImmutableAdmin):
         "provider_reference",
         "last_error",
     ]
-    list_filter = ["status", AnswerUnknownFilter, "gateway"]
+    list_filter = [attention_filter(PayoutSubmission), "status", AnswerUnknownFilter, "gateway"]
     search_fields = ["=remittance__id", "provider_reference", "idempotency_key"]
     list_select_related = ["remittance"]
     actions = ["retry_now"]
@@ -84,4 +85,14 @@ class ProcessorEventAdmin(ImmutableAdmin):
     list_display = ["id", "event_id", "type", "remittance", "provider_reference", "occurred_at", "outcome"]
     list_filter = ["type", "outcome", "gateway"]
     search_fields = ["event_id", "=remittance__id", "provider_reference"]
+    list_select_related = ["remittance"]
+
+
+@admin.register(AdviceEmail)
+class AdviceEmailAdmin(ImmutableAdmin):
+    """The advice e-mailed to each worker when a remittance became PAID (settlements/advice/mail.py)."""
+
+    list_display = ["id", "remittance", "to_address", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = [attention_filter(AdviceEmail), "status"]
+    search_fields = ["=remittance__id", "to_address"]
     list_select_related = ["remittance"]

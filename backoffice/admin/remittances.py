@@ -11,15 +11,18 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.models import ObjectType
 from backoffice import views
+from backoffice.attention import attention_filter
 from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, ImmutableInline, action_hidden_fields, html_table
 from core.money import format_money
 from settlements import selectors
 from settlements.models import Remittance, RemittanceEvent, RemittanceStatus
+from settlements.selectors.advice import remittance_advice
 
 
 class RemittanceEventInline(ImmutableInline):
@@ -29,20 +32,24 @@ class RemittanceEventInline(ImmutableInline):
     show_change_link = False
 
 
-class NeedsAttentionFilter(admin.SimpleListFilter):
-    """Payouts finance must look at: RETURNED ones (the bank or provider sent a paid transfer back;
-    their items were released and the next run pays them again, so check the payee's bank details first)."""
+_RemittanceAttention = attention_filter(Remittance)
 
-    title = "needs attention"
-    parameter_name = "attention"
+
+class NeedsAttentionFilter(_RemittanceAttention):  # type: ignore[misc,valid-type]
+    """The dashboard's items about remittances (`backoffice.attention`), and RETURNED ones (the bank
+    or provider sent a paid transfer back; their items were released and the next run pays them
+    again, so check the payee's bank details first)."""
 
     def lookups(self, request, model_admin):
-        return [("returned", "Returned payouts (check the payee's bank details)")]
+        return [
+            *super().lookups(request, model_admin),
+            ("returned", "Returned payouts (check the payee's bank details)"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "returned":
             return queryset.filter(status=RemittanceStatus.RETURNED)
-        return queryset
+        return super().queryset(request, queryset)
 
 
 @admin.register(Remittance)
@@ -110,7 +117,25 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(self.transition_view)
         url = path("<int:pk>/transition/<slug:slug>/", view, name="settlements_remittance_transition")
-        return [url, *super().get_urls()]
+        advice = path(
+            "<int:pk>/advice/", self.admin_site.admin_view(self.advice_view), name="settlements_remittance_advice"
+        )
+        return [url, advice, *super().get_urls()]
+
+    def advice_view(self, request, pk: int):
+        """The remittance advice as HTML: the same data as the PDF (`selectors.remittance_advice`)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        remittance = get_object_or_404(Remittance.objects.select_related("worker"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Remittance advice #{remittance.pk}",
+            "opts": self.model._meta,
+            "original": remittance,
+            "advice": remittance_advice(remittance=remittance),
+            "pdf_url": reverse("remittance-advice-pdf", args=[remittance.pk]),
+        }
+        return TemplateResponse(request, "admin/settlements/remittance/advice.html", context)
 
     def transition_view(self, request, pk: int, slug: str):
         if not self.has_act_permission(request) or slug not in views.TRANSITIONS:
@@ -129,7 +154,9 @@ class RemittanceAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         remittance = self.get_object(request, object_id)
         links = views.transition_links(remittance) if remittance and self.has_act_permission(request) else []
-        return super().change_view(request, object_id, form_url, {"transition_links": links, **(extra_context or {})})
+        advice = reverse("admin:settlements_remittance_advice", args=[remittance.pk]) if remittance else ""
+        context = {"transition_links": links, "advice_url": advice, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

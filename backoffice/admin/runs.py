@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from audit.models import ObjectType
 from backoffice import views
+from backoffice.attention import attention_filter
 from backoffice.common import AuditTrailLinkAdmin, ImmutableAdmin, action_hidden_fields, apply_to_each
 from core.errors import DomainError
 from core.money import format_money
@@ -64,7 +65,7 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
         "remittances",
         "totals",
     ]
-    list_filter = ["status", ApprovalFilter, StalledRunFilter, "period_end"]
+    list_filter = [attention_filter(SettlementRun), "status", ApprovalFilter, StalledRunFilter, "period_end"]
     readonly_fields = ["run_status", "progress", "approval", "remittances", "totals"]
     actions = ["approve_runs", "reject_runs", "export_remittances_csv", "resume_runs"]
 

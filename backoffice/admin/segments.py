@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from audit.models import ObjectType
+from backoffice.attention import attention_filter
 from backoffice.common import (
     AuditTrailLinkAdmin,
     ImmutableAdmin,
@@ -47,7 +48,7 @@ class CorrectForm(ReasonEffectiveForm):
 class SegmentAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     audit_object_type = ObjectType.SEGMENT
     list_display = ["id", "worklog", "worker", "started_at", "ended_at", "hourly_rate", "earning", "status"]
-    list_filter = ["status", ("worker", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [attention_filter(Segment), "status", ("worker", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=id", "=worklog__id", "worker__name", "=external_id"]
     list_select_related = ["worker"]
     actions = ["dispute", "resolve_accept", "resolve_remove", "remove", "correct"]

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from api.models import IdempotencyKey
 from core.errors import Conflict
 from ops.models import JobRun, JobRunStatus
+from settlements.advice.mail import advice_emails_send_due
 from settlements.gateway import get_gateway
 from settlements.payouts.outbox import payouts_sweep
 from settlements.selectors import runs_stalled
@@ -66,6 +67,11 @@ def payout_sweep(slot: datetime) -> dict[str, Any]:
         "pending": len(submissions) - counts["SUBMITTED"] - counts["IN_DOUBT"],
         "in_doubt": counts["IN_DOUBT"],
     }
+
+
+def advice_emails(slot: datetime) -> dict[str, Any]:
+    """Send the PAID remittances' advice e-mails whose retry is due (`manage.py send_advice_emails`)."""
+    return advice_emails_send_due()
 
 
 def resume_stalled_runs(slot: datetime) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from settlements.api.advice import RemittanceAdvicePDFView
 from settlements.api.exports import RunRemittancesCSVView
 from settlements.api.payees import PayoutDestinationConfirmView, PayoutDestinationView
 from settlements.api.runs import GenerateRemittancesView, SettlementRunResumeView
@@ -25,6 +26,7 @@ urlpatterns = [
         RunRemittancesCSVView.as_view(),
         name="settlement-run-remittances-csv",
     ),
+    path("api/remittances/<int:pk>/advice.pdf", RemittanceAdvicePDFView.as_view(), name="remittance-advice-pdf"),
     path("api/settlement-runs/<int:pk>/sepa-files/", RunSepaFileView.as_view(), name="settlement-run-sepa-files"),
     path("api/sepa-files/<int:pk>.xml", SepaFileXMLView.as_view(), name="sepa-file-xml"),
     path("api/bank-reports/", BankReportView.as_view(), name="bank-reports"),

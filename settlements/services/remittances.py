@@ -17,6 +17,7 @@ from core.errors import Conflict, require_text
 from core.money import MoneySum
 from ledger.models import AccountKind
 from ledger.services import EntrySpec, accounts_for_parties, entries_post
+from settlements.advice.mail import advice_email_on_paid
 from settlements.locks import lock_remittance, lock_worklogs
 from settlements.models import (
     REMITTANCE_TRANSITIONS,
@@ -159,6 +160,7 @@ def remittance_mark_paid(*, remittance: Remittance, provider_reference: str = ""
     )
     _count_paid_items(remittance, sign=1)
     _post_remittance_move(remittance, cause="REMITTANCE_PAID", to_kind=AccountKind.CASH)
+    advice_email_on_paid(remittance=remittance)  # the worker's advice, e-mailed after the commit
     return remittance
 
 

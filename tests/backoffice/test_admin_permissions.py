@@ -44,6 +44,9 @@ FINANCE_PERMISSIONS = {
     "settlements.view_sepafileentry",
     "settlements.view_bankreport",
     "settlements.add_bankreport",
+    # The dashboard's lists: advice e-mails, and the scheduler's slots (the last nightly audit).
+    "settlements.view_adviceemail",
+    "ops.view_jobrun",
 }
 
 

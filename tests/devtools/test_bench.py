@@ -59,6 +59,8 @@ def test_bench_at_tiny_scale_completes_and_writes_its_figures(tmp_path):
     assert (csv_export["status"], csv_export["rows"]) == (200, plan["worklogs"] + 8)
     assert "speedup vs naive" in stdout.getvalue()
     assert "Beside the floors (same run, same data):" in stdout.getvalue()
+    dashboard = results["dashboard_test_client"]
+    assert (dashboard["status"], dashboard["requests"]) == (200, 5) and dashboard["p50_ms"] > 0
 
     # The paid month stays paid; the timed runs left no remittance behind.
     assert set(Remittance.objects.values_list("status", flat=True)) == {RemittanceStatus.PAID}

@@ -67,7 +67,14 @@ def test_the_registry_comes_from_settings_and_off_disables_a_job(settings):
         "extra_sweeper": {"callable": "ops.scheduler.jobs.payout_sweep", "schedule": "*/3 * * * *"},
     }
     names = [j.name for j in scheduled_jobs()]
-    assert names == ["settlement_run", "payout_sweep", "resume_stalled_runs", "audit_totals", "extra_sweeper"]
+    assert names == [
+        "settlement_run",
+        "payout_sweep",
+        "advice_emails",
+        "resume_stalled_runs",
+        "audit_totals",
+        "extra_sweeper",
+    ]
     assert scheduled_jobs(["extra_sweeper"])[0].function is jobs.payout_sweep
 
 

@@ -21,6 +21,7 @@ from django.db import connection
 
 from api.tokens import token_issue
 from devtools.bench import batch, curve, datagen, httpload, measure, report, wrk
+from devtools.bench.dashboard import measure_dashboard
 from devtools.bench.floors.settlement import floor_settle
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
@@ -251,6 +252,8 @@ class Command(BaseCommand):
         self.log(f"balance (test client): {results['balance_test_client']}")
         results["csv_export"] = measure.time_csv_export(client, token, "/list-all-worklogs?format=csv")
         self.log(f"worklog CSV export (test client, streamed): {results['csv_export']}")
+        results["dashboard_test_client"] = measure_dashboard(repeat=max(5, repeat // 10))
+        self.log(f"finance dashboard (test client): {results['dashboard_test_client']}")
 
     def over_http(self, plan, results, options, token, ingest_worklogs) -> None:
         """Lists and ingestion through gunicorn, loaded by `wrk` when installed (else Python threads),

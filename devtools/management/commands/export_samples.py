@@ -259,7 +259,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="Write to this file instead of standard output.")
 
     def handle(self, *args, **options):
-        text = render_samples()
+        # The samples are API answers: no advice e-mail (in debug the console backend would print
+        # each one into the output).
+        with override_settings(ADVICE_EMAIL_ENABLED=False):
+            text = render_samples()
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
             self.stderr.write(f"export_samples: wrote {options['output']}")

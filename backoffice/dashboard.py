@@ -1,0 +1,114 @@
+"""The finance dashboard: the admin's home page for finance staff (`backoffice.sites`), above the
+stock list of models. Every figure is one selector (settlements.selectors.dashboard, the run
+preview's `settlement_preview`, ops' last audit), each one query or a fixed few; nothing here sums
+money itself except adding up the preview per currency."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from backoffice.attention import ATTENTION
+from backoffice.charts import Chart, build_chart
+from core.money import CENT
+from ops.figures import AUDIT_JOB, last_audit
+from settlements.selectors import default_period_end, settlement_preview
+from settlements.selectors.dashboard import (
+    ZERO,
+    CurrencyMoney,
+    owed_by_currency,
+    owed_by_month,
+    paid_by_month,
+    paid_this_and_last_month,
+)
+
+MONTHS = 12
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    slug: str
+    label: str
+    count: int | None  # None: not known yet (no audit has finished)
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    money: CurrencyMoney
+    next_run_workers: int
+    next_run_total: Decimal
+
+
+def attention_rows() -> list[AttentionRow]:
+    rows = [AttentionRow(item.slug, item.label, item.count(), item.url()) for item in ATTENTION]
+    audit = last_audit()
+    audit_url = f"{reverse('admin:ops_jobrun_changelist')}?{urlencode({'job__exact': AUDIT_JOB})}"
+    note = f"finished {audit.finished_at:%Y-%m-%d %H:%M}" if audit and audit.finished_at else "no audit has run yet"
+    rows.append(
+        AttentionRow(
+            "audit-differences",
+            "Differences found by the last nightly audit",
+            audit.differences if audit else None,
+            audit_url,
+            note,
+        )
+    )
+    return rows
+
+
+def dashboard_context(*, today: date | None = None) -> dict[str, Any]:
+    owed = owed_by_currency()
+    paid = paid_by_month(months=MONTHS, today=today)
+    owed_history = owed_by_month(months=MONTHS, today=today)
+    for currency, (this_month, last_month) in paid_this_and_last_month(paid).items():
+        figure = owed.setdefault(currency, CurrencyMoney(currency))
+        figure.paid_this_month, figure.paid_last_month = this_month, last_month
+    period_end = default_period_end(today)
+    preview = settlement_preview(period_end=period_end)
+    workers: dict[str, int] = {}
+    for worker, _amount in preview.paid:
+        workers[worker.currency] = workers.get(worker.currency, 0) + 1
+    totals = preview.totals
+    for currency in totals:
+        owed.setdefault(currency, CurrencyMoney(currency))
+    money = [
+        MoneyRow(owed[currency], workers.get(currency, 0), totals.get(currency, ZERO).quantize(CENT))
+        for currency in sorted(owed)
+    ]
+    charts: list[Chart] = []
+    for currency in sorted(paid.values):
+        charts.append(
+            build_chart(
+                slug=f"paid-{currency.lower()}",
+                title=f"Paid per month, {currency}",
+                what="paid",
+                currency=currency,
+                months=paid.months,
+                values=paid.values[currency],
+                kind="bar",
+            )
+        )
+    for currency in sorted(owed_history.values):
+        charts.append(
+            build_chart(
+                slug=f"owed-{currency.lower()}",
+                title=f"Owed to workers at each month's end, {currency}",
+                what="owed",
+                currency=currency,
+                months=owed_history.months,
+                values=owed_history.values[currency],
+                kind="line",
+            )
+        )
+    return {
+        "attention": attention_rows(),
+        "money": money,
+        "next_period_end": period_end,
+        "charts": charts,
+        "months": MONTHS,
+    }

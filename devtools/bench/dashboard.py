@@ -1,0 +1,72 @@
+"""The finance dashboard (the admin's home page) on the bench data set, through the test client.
+
+Logged in as a finance superuser (a session, as a person uses it), the page is requested `repeat`
+times after one warm-up; the figure is the latency summary. The
+second factor is switched off for it (what is timed is the page, not the TOTP check). The target:
+under 300 ms at the median (issue 19); `parts_ms` times each figure's selector alone.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.test import Client
+from django.test.utils import override_settings
+
+from devtools.bench.measure import percentile
+from settlements.selectors import dashboard, default_period_end, settlement_preview
+from settlements.selectors.operations import payout_submissions_in_doubt
+
+TARGET_MS = 300.0
+
+
+def _parts_ms() -> dict[str, float]:
+    parts: dict[str, Callable[[], object]] = {
+        "attention": lambda: [
+            rows().count()
+            for rows in (
+                dashboard.runs_awaiting_approval,
+                dashboard.payee_changes_awaiting_confirmation,
+                dashboard.remittances_failed_not_repaid,
+                payout_submissions_in_doubt,
+                dashboard.runs_stalled_or_failed,
+                dashboard.advice_emails_skipped,
+                dashboard.advice_emails_failing,
+            )
+        ],
+        "owed": dashboard.owed_by_currency,
+        "paid_by_month": dashboard.paid_by_month,
+        "owed_by_month": dashboard.owed_by_month,
+        "next_run_preview": lambda: settlement_preview(period_end=default_period_end()),
+    }
+    timed = {}
+    for name, function in parts.items():
+        started = time.perf_counter()
+        function()
+        timed[name] = (time.perf_counter() - started) * 1000
+    return timed
+
+
+def measure_dashboard(*, repeat: int) -> dict[str, Any]:
+    user, _ = User.objects.get_or_create(username="bench-dashboard", defaults={"is_staff": True, "is_superuser": True})
+    client = Client()
+    client.force_login(user)
+    latencies = []
+    with override_settings(ADMIN_REQUIRE_2FA=False):
+        status = client.get("/admin/").status_code
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.get("/admin/")
+            latencies.append(time.perf_counter() - started)
+    p50 = percentile(latencies, 50) * 1000
+    return {
+        "status": status,
+        "requests": repeat,
+        "p50_ms": p50,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+        "target_ms": TARGET_MS,
+        "met": status == 200 and p50 < TARGET_MS,
+        "parts_ms": _parts_ms(),
+    }
