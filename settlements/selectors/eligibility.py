@@ -82,6 +82,45 @@ def workers_with_live_remittance(*, period_end: date, worker_ids: Iterable[int])
 
 
 @dataclass
+class PreviewTotal:
+    """What a run for a period end would pay now in one currency: how many workers, how much."""
+
+    currency: str
+    workers: int = 0
+    total: Decimal = ZERO
+
+
+def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
+    """{currency: PreviewTotal}: `settlement_preview(...).paid` counted and summed per currency, in
+    one query and without loading the workers (the dashboard's "next run" figure).
+
+    The same eligible items as the run (`items_eligible`), summed per worker in SQL exactly as
+    `eligible_totals_by_worker` does; the workers with a live remittance for the period are left out
+    in the same query (a NOT EXISTS per worker), so what comes back is one row per worker the run
+    would take, with its currency and total. Those with a total > 0 are counted and added up here,
+    as `SettlementPreview.totals` does (the rest are carried forward)."""
+    settled = Remittance.objects.filter(
+        worker_id=OuterRef("worker_id"), period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
+    )
+    rows = (
+        items_eligible(period_end=period_end)
+        .filter(~Exists(settled))
+        .values("worker_id", "worker__currency")
+        .annotate(total=MoneySum("amount"))
+        .order_by("worker_id")
+        .values_list("worker__currency", "total")
+    )
+    totals: dict[str, PreviewTotal] = {}
+    for currency, total in rows:
+        if total <= 0:  # carried forward, as `settlement_preview` skips it
+            continue
+        figure = totals.setdefault(currency, PreviewTotal(currency))
+        figure.workers += 1
+        figure.total += total
+    return dict(sorted(totals.items()))
+
+
+@dataclass
 class SettlementPreview:
     """What `settlement_generate` would do now for a period end, without writing anything."""
 
