@@ -1,7 +1,7 @@
 """The finance dashboard: the admin's home page for finance staff (`backoffice.sites`), above the
 stock list of models. Every figure is one selector (settlements.selectors.dashboard, the run
-preview's `settlement_preview`, ops' last audit), each one query or a fixed few; nothing here sums
-money itself except adding up the preview per currency."""
+preview's `settlement_preview_totals`, ops' last audit), each one query or a fixed few; nothing here
+sums money itself."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +15,7 @@ from backoffice.attention import ATTENTION
 from backoffice.charts import Chart, build_chart
 from core.money import CENT
 from ops.figures import AUDIT_JOB, last_audit
-from settlements.selectors import default_period_end, settlement_preview
+from settlements.selectors import default_period_end, settlement_preview_totals
 from settlements.selectors.dashboard import (
     ZERO,
     CurrencyMoney,
@@ -69,15 +69,15 @@ def dashboard_context(*, today: date | None = None) -> dict[str, Any]:
         figure = owed.setdefault(currency, CurrencyMoney(currency))
         figure.paid_this_month, figure.paid_last_month = this_month, last_month
     period_end = default_period_end(today)
-    preview = settlement_preview(period_end=period_end)
-    workers: dict[str, int] = {}
-    for worker, _amount in preview.paid:
-        workers[worker.currency] = workers.get(worker.currency, 0) + 1
-    totals = preview.totals
-    for currency in totals:
+    preview = settlement_preview_totals(period_end=period_end)
+    for currency in preview:
         owed.setdefault(currency, CurrencyMoney(currency))
     money = [
-        MoneyRow(owed[currency], workers.get(currency, 0), totals.get(currency, ZERO).quantize(CENT))
+        MoneyRow(
+            owed[currency],
+            preview[currency].workers if currency in preview else 0,
+            (preview[currency].total if currency in preview else ZERO).quantize(CENT),
+        )
         for currency in sorted(owed)
     ]
     charts: list[Chart] = []

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from devtools.bench.measure import percentile
-from settlements.selectors import dashboard, default_period_end, settlement_preview
+from settlements.selectors import dashboard, default_period_end, settlement_preview_totals
 from settlements.selectors.operations import payout_submissions_in_doubt
 
 TARGET_MS = 300.0
@@ -38,7 +38,7 @@ def _parts_ms() -> dict[str, float]:
         "owed": dashboard.owed_by_currency,
         "paid_by_month": dashboard.paid_by_month,
         "owed_by_month": dashboard.owed_by_month,
-        "next_run_preview": lambda: settlement_preview(period_end=default_period_end()),
+        "next_run_preview": lambda: settlement_preview_totals(period_end=default_period_end()),
     }
     timed = {}
     for name, function in parts.items():

@@ -3,12 +3,14 @@ remittances, statements, and the audit that recomputes every cached total."""
 
 from settlements.selectors.balances import worker_balance
 from settlements.selectors.eligibility import (
+    PreviewTotal,
     SettlementPreview,
     default_period_end,
     eligible_totals_by_worker,
     items_eligible,
     items_unsettled,
     settlement_preview,
+    settlement_preview_totals,
     workers_with_live_remittance,
 )
 from settlements.selectors.runs import (
@@ -25,6 +27,7 @@ from settlements.selectors.runs import (
 from settlements.selectors.statement import worker_statement
 
 __all__ = [
+    "PreviewTotal",
     "SettlementPreview",
     "default_period_end",
     "eligible_totals_by_worker",
@@ -39,6 +42,7 @@ __all__ = [
     "runs_stalled",
     "runs_summaries",
     "settlement_preview",
+    "settlement_preview_totals",
     "worker_balance",
     "worker_statement",
     "workers_with_live_remittance",

@@ -82,6 +82,39 @@ def workers_with_live_remittance(*, period_end: date, worker_ids: Iterable[int])
 
 
 @dataclass
+class PreviewTotal:
+    """What a run for a period end would pay now in one currency: how many workers, how much."""
+
+    currency: str
+    workers: int = 0
+    total: Decimal = ZERO
+
+
+def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
+    """{currency: PreviewTotal}: `settlement_preview(...).paid` counted and summed per currency, in
+    two queries and without loading the workers (the dashboard's "next run" figure).
+
+    The per-worker totals are the run's own (`eligible_totals_by_worker`, one grouped query over
+    the eligible items); a second query gives the currency of the workers with a total > 0 and no
+    live remittance for the period (those the run would pay). Joining the workers or the period's
+    remittances inside the first query was measured slower on PostgreSQL: it adds a probe per item,
+    where these add one per worker."""
+    totals = {
+        worker_id: total for worker_id, total in eligible_totals_by_worker(period_end=period_end).items() if total > 0
+    }
+    settled = Remittance.objects.filter(
+        worker_id=OuterRef("pk"), period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
+    )
+    payable = Worker.objects.filter(pk__in=list(totals)).filter(~Exists(settled)).values_list("pk", "currency")
+    figures: dict[str, PreviewTotal] = {}
+    for worker_id, currency in payable.order_by("pk"):
+        figure = figures.setdefault(currency, PreviewTotal(currency))
+        figure.workers += 1
+        figure.total += totals[worker_id]
+    return dict(sorted(figures.items()))
+
+
+@dataclass
 class SettlementPreview:
     """What `settlement_generate` would do now for a period end, without writing anything."""
 

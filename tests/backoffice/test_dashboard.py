@@ -109,8 +109,8 @@ def test_the_dashboard_reads_a_fixed_number_of_queries_whatever_the_data(finance
         finance.get("/admin/")
     assert len(large) == len(small)
     assert (
-        len(small) <= 24
-    )  # session, user, 9 counts and the audit, owed (2), paid, owed history, preview (3), app list
+        len(small) <= 23
+    )  # session, user, 9 counts and the audit, owed (2), paid, owed history, preview (2), app list
 
 
 def test_a_user_who_is_not_finance_sees_the_stock_index_without_the_dashboard(known):
