@@ -79,7 +79,8 @@ def test_wrong_secret_is_401_and_writes_nothing(anon_client, pending):
     assert _writes() == before
 
 
-@pytest.mark.parametrize(("skew", "expected"), [(-301, 401), (301, 401), (-290, 200), (290, 200)])
+# 305, not 301: the timestamp is truncated to whole seconds and a loaded machine takes time to answer.
+@pytest.mark.parametrize(("skew", "expected"), [(-305, 401), (305, 401), (-290, 200), (290, 200)])
 def test_timestamp_more_than_300_seconds_away_is_refused(anon_client, submitted, skew, expected):
     before = _writes()
     body = event(submitted["id"], providerReference=submitted["ref"])
