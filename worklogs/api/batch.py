@@ -66,7 +66,7 @@ class SegmentBatchRequestSchema(serializers.Serializer):
 
 @extend_schema_field(
     {
-        "oneOf": [
+        "anyOf": [
             {"$ref": "#/components/schemas/Segment"},
             {"$ref": "#/components/schemas/ValidationError"},
             {"$ref": "#/components/schemas/Error"},

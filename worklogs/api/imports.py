@@ -115,7 +115,7 @@ class ImportView(APIView):
             },
         },
         responses={
-            200: {"oneOf": [REPORT_SCHEMA, FILE_REPORT_SCHEMA]},
+            200: {"anyOf": [REPORT_SCHEMA, FILE_REPORT_SCHEMA]},
             413: OpenApiResponse(description="The file is larger than 64 MiB; nothing written."),
             415: OpenApiResponse(description="The body names a charset other than UTF-8; nothing written."),
         },
