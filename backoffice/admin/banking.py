@@ -73,7 +73,7 @@ class SepaFileAdmin(ImmutableAdmin):
     list_display = ["id", "run", "message_id", "transaction_count", "total", "left_out", "created_by", "created_at"]
     list_select_related = ["run", "created_by"]
     search_fields = ["message_id", "=run__id"]
-    fields = [
+    fields = readonly_fields = (
         "run",
         "message_id",
         "total",
@@ -82,17 +82,7 @@ class SepaFileAdmin(ImmutableAdmin):
         "download",
         "transfers",
         "excluded_table",
-    ]
-    readonly_fields = [
-        "run",
-        "message_id",
-        "total",
-        "created_by",
-        "created_at",
-        "download",
-        "transfers",
-        "excluded_table",
-    ]
+    )
 
     @admin.display(description="control sum")
     def total(self, obj):
@@ -128,8 +118,7 @@ class BankReportUploadForm(forms.Form):
 class BankReportAdmin(ImmutableAdmin):
     list_display = ["id", "message_id", "transactions", "received_by", "received_at"]
     search_fields = ["message_id"]
-    fields = ["message_id", "received_by", "received_at", "outcome_table"]
-    readonly_fields = ["message_id", "received_by", "received_at", "outcome_table"]
+    fields = readonly_fields = ("message_id", "received_by", "received_at", "outcome_table")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("settlements.add_bankreport")

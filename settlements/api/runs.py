@@ -125,6 +125,11 @@ APPROVAL_CONFLICT = conflict(
     "(`run_already_rejected`), created with approval off (`approval_not_required`), or not COMPLETED "
     "(`run_not_completed`). Nothing written."
 )
+DECISION_RESPONSES = {
+    200: SettlementRunSerializer,
+    404: OpenApiResponse(description="No such run."),
+    409: APPROVAL_CONFLICT,
+}
 APPROVE_DESCRIPTION = """Four-eyes approval. With `SETTLEMENT_APPROVAL_REQUIRED` (default on) a run's remittances are
 submitted to no payout provider and exported to no bank file until a finance user **other than the
 run's creator** approves it; meanwhile they stay PENDING (finance may still mark them paid or failed,
@@ -162,10 +167,8 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
         summary="Approve a run (four eyes): its payouts are sent",
         request=None,
         responses={
-            200: SettlementRunSerializer,
+            **DECISION_RESPONSES,
             403: OpenApiResponse(description="The caller created the run (`approver_is_creator`)."),
-            404: OpenApiResponse(description="No such run."),
-            409: APPROVAL_CONFLICT,
         },
         description=APPROVE_DESCRIPTION,
     )
@@ -178,10 +181,8 @@ class SettlementRunViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vie
         summary="Reject a run awaiting approval: its PENDING remittances are cancelled",
         request=ReasonSerializer,
         responses={
-            200: SettlementRunSerializer,
+            **DECISION_RESPONSES,
             400: OpenApiResponse(description="Malformed body (for example an empty reason); nothing written."),
-            404: OpenApiResponse(description="No such run."),
-            409: APPROVAL_CONFLICT,
         },
         description=REJECT_DESCRIPTION,
     )

@@ -23,13 +23,17 @@ class BankAccount:
     bic: str
 
 
+def _compact(kind: type[IBAN] | type[BIC], value: str, name: str, field: str) -> str:
+    try:
+        return str(kind(value).compact)
+    except SchwiftyException as exc:
+        raise InvalidInput(f"Not a valid {name}: {exc}.", field=field) from None
+
+
 def iban_normalise(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("An IBAN is required.", field="iban")
-    try:
-        return str(IBAN(value).compact)
-    except SchwiftyException as exc:
-        raise InvalidInput(f"Not a valid IBAN: {exc}.", field="iban") from None
+    return _compact(IBAN, value, "IBAN", "iban")
 
 
 def bic_normalise(value: object) -> str:
@@ -37,10 +41,7 @@ def bic_normalise(value: object) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidInput("A BIC is a string.", field="bic")
-    try:
-        return str(BIC(value).compact)
-    except SchwiftyException as exc:
-        raise InvalidInput(f"Not a valid BIC: {exc}.", field="bic") from None
+    return _compact(BIC, value, "BIC", "bic")
 
 
 def account_holder_normalise(value: object) -> str:

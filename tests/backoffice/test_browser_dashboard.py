@@ -2,8 +2,8 @@
 
 Finance logs in and lands on the dashboard: each count of the known data set
 (tests/settlements/dashboard_data.py) and where its link leads, a chart with its accessible title,
-then a remittance's advice opened from its admin page. The screenshots are the README's ("For finance
-staff"), written to docs/screenshots/.
+then a remittance's advice opened from its admin page. Its screenshots go to test-artifacts/; with
+SCREENSHOTS=1 they replace the README's ("For finance staff") in docs/screenshots/.
 """
 
 import os
@@ -17,7 +17,9 @@ from tests.settlements import dashboard_data
 from tests.support.factories import UserFactory
 
 pytestmark = [pytest.mark.browser]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+SCREENSHOTS = Path(settings.BASE_DIR) / (
+    "docs/screenshots" if os.environ.get("SCREENSHOTS") == "1" else "test-artifacts"
+)
 
 
 @pytest.fixture
