@@ -221,7 +221,15 @@ class Item(models.Model):
                 name="item_kind_shape",
             ),
         ]
-        indexes = [models.Index(fields=["worker", "id"], name="item_worker_id")]
+        indexes = [
+            models.Index(fields=["worker", "id"], name="item_worker_id"),
+            # What a run for a period end leaves for later (`held_item_ids`): work after it, corrections
+            # effective after it. Read by the next-run preview, whatever the size of the history.
+            models.Index(fields=["work_date"], name="item_work_date"),
+            models.Index(
+                fields=["effective_date"], name="item_effective_date", condition=Q(effective_date__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.amount}"

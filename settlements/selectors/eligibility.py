@@ -4,17 +4,19 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from core.instants import local_today
-from core.money import MoneySum
+from core.money import CENT, MoneySum
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
+    OPEN_REMITTANCE_STATUSES,
     Claim,
     Remittance,
 )
-from worklogs.models import Item, Segment, SegmentStatus, Worker
+from worklogs.models import Item, Segment, SegmentStatus, Worker, WorkLog
 
 ZERO = Decimal("0.00")
 
@@ -90,27 +92,72 @@ class PreviewTotal:
     total: Decimal = ZERO
 
 
-def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
-    """{currency: PreviewTotal}: `settlement_preview(...).paid` counted and summed per currency, in
-    two queries and without loading the workers (the dashboard's "next run" figure).
+def held_item_ids(*, period_end: date) -> QuerySet[Item, Any]:
+    """Ids of the items a run for `period_end` leaves whether settled or not (the complement of
+    `items_eligible`'s date and hold tests): not due by `period_end` (work date or effective date
+    after it), an earning whose segment is DISPUTED, an earning whose reversal is not due yet. Each
+    part is read through its own index (work date, effective date, disputed segments), so the set
+    costs what it holds, not the size of the history."""
+    not_worked_yet = Item.objects.filter(work_date__gt=period_end).values("pk")
+    not_effective_yet = Item.objects.filter(effective_date__gt=period_end).values("pk")
+    disputed = Item.objects.filter(segment__status=SegmentStatus.DISPUTED).values("pk")
+    waits_for_reversal = Item.objects.filter(effective_date__gt=period_end, reverses__isnull=False).values(
+        "reverses_id"
+    )
+    return not_worked_yet.union(not_effective_yet, disputed, waits_for_reversal)
 
-    The per-worker totals are the run's own (`eligible_totals_by_worker`, one grouped query over
-    the eligible items); a second query gives the currency of the workers with a total > 0 and no
-    live remittance for the period (those the run would pay). Joining the workers or the period's
-    remittances inside the first query was measured slower on PostgreSQL: it adds a probe per item,
-    where these add one per worker."""
-    totals = {
-        worker_id: total for worker_id, total in eligible_totals_by_worker(period_end=period_end).items() if total > 0
-    }
+
+def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
+    """{currency: PreviewTotal}: `settlement_preview(...).paid` counted and summed per currency
+    (the dashboard's "next run" figure), to the cent, in two queries whose cost does not grow with
+    the settled history.
+
+    A worker's eligible total is what is unsettled less what of it is held or not due:
+    - unsettled = the worklogs' amounts less what was paid (their running totals, which the audit
+      recomputes from the items) less the worker's PENDING and PROCESSING remittances (each the sum
+      of its claimed items; an item is in one live remittance at most); one row per worker that
+      has no live remittance for the period;
+    - held = the unsettled items among `held_item_ids` (an index read each), summed per worker.
+    `tests/scenarios/test_property.py` checks it against the reference model after random histories,
+    `tests/settlements/test_preview_totals.py` against the dry run on every kind of payout."""
+    earned = (
+        WorkLog.objects.filter(worker_id=OuterRef("pk"))
+        .order_by()
+        .values("worker_id")
+        .annotate(total=MoneySum(F("amount") - F("remitted_amount")))
+        .values("total")
+    )
+    in_open_remittances = (
+        Remittance.objects.filter(worker_id=OuterRef("pk"), status__in=OPEN_REMITTANCE_STATUSES)
+        .order_by()
+        .values("worker_id")
+        .annotate(total=MoneySum("amount"))
+        .values("total")
+    )
     settled = Remittance.objects.filter(
         worker_id=OuterRef("pk"), period_end=period_end, status__in=LIVE_REMITTANCE_STATUSES
     )
-    payable = Worker.objects.filter(pk__in=list(totals)).filter(~Exists(settled)).values_list("pk", "currency")
+    workers = (
+        Worker.objects.filter(~Exists(settled))
+        .annotate(earned=Subquery(earned), in_open_remittances=Subquery(in_open_remittances))
+        .order_by("pk")
+        .values_list("pk", "currency", "earned", "in_open_remittances")
+    )
+    held = dict(
+        items_unsettled()
+        .filter(pk__in=held_item_ids(period_end=period_end))
+        .order_by()
+        .values("worker_id")
+        .annotate(total=MoneySum("amount"))
+        .values_list("worker_id", "total")
+    )
     figures: dict[str, PreviewTotal] = {}
-    for worker_id, currency in payable.order_by("pk"):
-        figure = figures.setdefault(currency, PreviewTotal(currency))
-        figure.workers += 1
-        figure.total += totals[worker_id]
+    for worker_id, currency, earned_total, open_total in workers:
+        total = ((earned_total or ZERO) - (open_total or ZERO) - held.get(worker_id, ZERO)).quantize(CENT)
+        if total > 0:
+            figure = figures.setdefault(currency, PreviewTotal(currency))
+            figure.workers += 1
+            figure.total += total
     return dict(sorted(figures.items()))
 
 

@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 from core.errors import Conflict
 from settlements import services as settlement_services
 from settlements.models import Claim, Remittance
+from settlements.selectors import settlement_preview_totals
 from settlements.selectors.audit import audit_all
 from tests.scenarios.model_checks import assert_list_endpoint_matches, assert_new_items_match, assert_state_matches
 from tests.scenarios.reference_model import WORKLOGS_PER_WORKER, Model, MRemittance
@@ -216,6 +217,13 @@ class SettlementMachine(RuleBasedStateMachine):
     @rule(period_end=st.sampled_from(PERIOD_ENDS))
     def generate(self, period_end):
         predicted = self.model.generate(period_end)
+        # The dashboard's next-run figure (running totals less what is held) predicts the same run.
+        expected_preview: dict[str, tuple[int, Decimal]] = {}
+        for worker, (amount, _) in predicted.items():
+            workers, total = expected_preview.get(self.workers[worker].currency, (0, Decimal("0.00")))
+            expected_preview[self.workers[worker].currency] = (workers + 1, total + amount)
+        preview = settlement_preview_totals(period_end=period_end)
+        assert {c: (f.workers, f.total) for c, f in preview.items()} == expected_preview
         run = settlement_services.settlement_generate(period_end=period_end)
         created = list(run.remittances.order_by("pk"))
         worker_index = {w.pk: i for i, w in enumerate(self.workers)}
