@@ -285,19 +285,23 @@ def time_csv_export(client: Client, token: str, url: str) -> dict:
     }
 
 
-def undo_segments(*, worklog_ids: list[int], after_segment_id: int) -> int:
-    """Delete the segments (and their items) recorded on these worklogs after `after_segment_id`:
-    the ingestion floor's rows, which have no running totals or ledger behind them. Bench-only, like
-    `undo_run`. Returns the number of segments deleted."""
+def undo_segments(*, worklog_ids: list[int], after_segment_id: int, started_before: datetime) -> int:
+    """Delete the segments (and their items) recorded on these worklogs after `after_segment_id` and
+    starting before `started_before`: the ingestion floor's rows, which have no running totals or
+    ledger behind them. (The product's posts start later: one of them still in flight when its load
+    stopped lands after `after_segment_id` and must stay.) Bench-only, like `undo_run`. Returns the
+    number of segments deleted."""
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
         try:
             cursor.execute(
-                "DELETE FROM worklogs_item WHERE worklog_id = ANY(%s) AND segment_id > %s",
-                [worklog_ids, after_segment_id],
+                "DELETE FROM worklogs_item i USING worklogs_segment s WHERE s.id = i.segment_id"
+                " AND s.worklog_id = ANY(%s) AND s.id > %s AND s.started_at < %s",
+                [worklog_ids, after_segment_id, started_before],
             )
             cursor.execute(
-                "DELETE FROM worklogs_segment WHERE worklog_id = ANY(%s) AND id > %s", [worklog_ids, after_segment_id]
+                "DELETE FROM worklogs_segment WHERE worklog_id = ANY(%s) AND id > %s AND started_at < %s",
+                [worklog_ids, after_segment_id, started_before],
             )
             deleted = cursor.rowcount
         finally:

@@ -17,6 +17,7 @@ from settlements.models import Claim, Remittance
 from settlements.services.runs import settlement_generate
 from tests.support.factories import FinanceUserFactory, WorkerFactory, WorkLogFactory
 from worklogs.models import Item, Segment, WorkLog
+from worklogs.services import segment_record
 
 pytestmark = pytest.mark.postgres
 
@@ -114,6 +115,12 @@ def test_the_ingestion_floor_writes_a_segment_and_its_item_and_the_bench_deletes
     assert (segment.seconds, segment.worklog_id) == (60, worklog.pk)
     assert Item.objects.get(segment=segment).amount == Decimal("0.71")  # 60 s at 42.50/h, rounded
 
-    assert measure.undo_segments(worklog_ids=[worklog.pk], after_segment_id=segment.pk - 1) == 1
-    assert not Segment.objects.filter(worklog=worklog).exists()
-    assert not Item.objects.filter(worklog=worklog).exists()
+    # A post of the product's load that landed late: recorded after the floor's, starting later.
+    later = start + timedelta(hours=1)
+    worklog.refresh_from_db()
+    kept, _ = segment_record(worklog=worklog, started_at=later, ended_at=later + timedelta(seconds=60))
+
+    undone = measure.undo_segments(worklog_ids=[worklog.pk], after_segment_id=segment.pk - 1, started_before=later)
+    assert undone == 1
+    assert list(Segment.objects.filter(worklog=worklog).values_list("pk", flat=True)) == [kept.pk]
+    assert list(Item.objects.filter(worklog=worklog).values_list("segment_id", flat=True)) == [kept.pk]

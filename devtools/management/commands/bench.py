@@ -317,7 +317,11 @@ class Command(BaseCommand):
                 last = Segment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
                 # Ten days earlier than the product's segments: never the same minutes of a worker.
                 floor = post_load(port, "/bench-floor", 10)
-                floor["segments_created"] = measure.undo_segments(worklog_ids=ingest_worklogs, after_segment_id=last)
+                floor["segments_created"] = measure.undo_segments(
+                    worklog_ids=ingest_worklogs,
+                    after_segment_id=last,
+                    started_before=datetime.now(UTC) - timedelta(days=3 + 5),  # between the floor's and the product's
+                )
                 self.log(f"  floor ingestion (its rows deleted afterwards): {floor}")
                 results["ingest_floor_gunicorn"] = floor
             batches = max(3, per_client // 10)
