@@ -45,6 +45,8 @@ SCHEDULED_JOBS: dict[str, dict[str, str]] = {
     "advice_emails": {"callable": "ops.scheduler.jobs.advice_emails", "schedule": "*/5 * * * *"},
     # Runs whose execution died (lease expired): resumed.
     "resume_stalled_runs": {"callable": "ops.scheduler.jobs.resume_stalled_runs", "schedule": "*/5 * * * *"},
+    # The ledger's months over for a day: closed (their postings summed once, read by the dashboard).
+    "ledger_close": {"callable": "ops.scheduler.jobs.ledger_close", "schedule": "15 0 * * *"},
     # Every cached total recomputed from the facts; differences are an error log line and a metric.
     "audit_totals": {"callable": "ops.scheduler.jobs.nightly_audit", "schedule": "30 3 * * *"},
     # Idempotency keys, finished task results and old schedule leases past their retention.

@@ -57,3 +57,8 @@ def local_day_start(day: date) -> datetime:
 def local_day_end(day: date) -> datetime:
     """The first instant after `day` in the settings' time zone (an exclusive bound), in UTC."""
     return local_day_start(day + timedelta(days=1))
+
+
+def month_after(month: date) -> date:
+    """The first day of the month after `month`'s."""
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)

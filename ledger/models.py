@@ -73,3 +73,39 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.code} {self.amount}"
+
+
+class MonthClose(models.Model):
+    """A calendar month (in `TIME_ZONE`) whose postings are final, with their sums in `MonthTotal`.
+
+    An entry is always dated when it is posted (`created_at` is now), so once a month has been over
+    for `ledger.services.CLOSE_MARGIN` (longer than any transaction lasts) its postings never
+    change. `ledger_months_close` closes the months in order, from the month of the first entry, so
+    the closed months are contiguous: what they do not cover is the months after the last one.
+    Written once, never updated or deleted; a cache of the postings that the audit recomputes."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(month__day=1), name="month_close_first_day")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} closed"
+
+
+class MonthTotal(models.Model):
+    """The sum of one closed month's postings on the accounts of one kind, in one currency."""
+
+    close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="totals")
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    amount = MoneyField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["close", "kind", "currency"], name="month_total_one_per_kind_currency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.close.month:%Y-%m} {self.kind} {self.amount} {self.currency}"

@@ -1,16 +1,20 @@
-"""Posting to the ledger. Callers hold their own transaction; these functions never commit."""
+"""Posting to the ledger, and closing its months. Callers of the posting functions hold their own
+transaction (those never commit); `ledger_months_close` is a job of its own."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.errors import DomainError
-from ledger.models import Account, AccountKind, JournalEntry, Posting
+from core.instants import local_date, local_day_start, month_after
+from core.money import MoneySum
+from ledger.models import Account, AccountKind, JournalEntry, MonthClose, MonthTotal, Posting
 
 WORKER_ACCOUNT_KINDS = (AccountKind.EXPENSE, AccountKind.PAYABLE, AccountKind.IN_TRANSIT, AccountKind.CASH)
 
@@ -28,7 +32,6 @@ class EntrySpec:
     party: int | None
     lines: Sequence[tuple[Account, Decimal]]
     memo: str = ""
-    created_at: datetime | None = field(default=None)
 
 
 def _account_code(*, party: int, kind: str, currency: str) -> str:
@@ -97,7 +100,7 @@ def entries_post(*, specs: Sequence[EntrySpec]) -> list[JournalEntry]:
     entries = JournalEntry.objects.bulk_create(
         [
             JournalEntry(
-                created_at=spec.created_at or now,
+                created_at=now,  # never backdated: a closed month stays closed (MonthClose)
                 cause=spec.cause,
                 reference=spec.reference,
                 party=spec.party,
@@ -120,3 +123,50 @@ def entry_post(*, spec: EntrySpec) -> JournalEntry | None:
     """Post one balanced entry; None when every line is zero (nothing moved)."""
     posted = entries_post(specs=[spec])
     return posted[0] if posted else None
+
+
+# A month is closed once it has been over this long: longer than any transaction that posts lasts,
+# so no entry dated inside it can still commit.
+CLOSE_MARGIN = timedelta(days=1)
+
+
+def month_postings(month: date) -> QuerySet[Posting]:
+    """The postings of the entries dated in `month` (its first day; `TIME_ZONE`'s calendar)."""
+    return Posting.objects.filter(
+        entry__created_at__gte=local_day_start(month), entry__created_at__lt=local_day_start(month_after(month))
+    )
+
+
+def ledger_months_close(*, now: datetime | None = None) -> list[date]:
+    """Close, in order, every month that has been over for `CLOSE_MARGIN` and is not closed yet,
+    from the month of the first entry on; returns the months closed (first days). Each close is
+    its postings summed per account kind and currency, one grouped query a month, all in one
+    transaction. Two closers at once: the unique month refuses the second's, which then closed
+    nothing (the first did it)."""
+    try:
+        return _months_close(now=now or timezone.now())
+    except IntegrityError:
+        return []
+
+
+@transaction.atomic
+def _months_close(*, now: datetime) -> list[date]:
+    last = MonthClose.objects.order_by("-month").values_list("month", flat=True).first()
+    if last is not None:
+        month = month_after(last)
+    else:
+        first = JournalEntry.objects.order_by("created_at").values_list("created_at", flat=True).first()
+        if first is None:
+            return []
+        month = local_date(first).replace(day=1)
+    closed = []
+    while local_day_start(month_after(month)) + CLOSE_MARGIN <= now:
+        close = MonthClose.objects.create(month=month)
+        rows = month_postings(month).values("account__kind", "currency").annotate(total=MoneySum("amount"))
+        MonthTotal.objects.bulk_create(
+            MonthTotal(close=close, kind=row["account__kind"], currency=row["currency"], amount=row["total"])
+            for row in rows.order_by("account__kind", "currency")
+        )
+        closed.append(month)
+        month = month_after(month)
+    return closed

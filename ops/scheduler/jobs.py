@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from api.models import IdempotencyKey
 from core.errors import Conflict
+from ledger.services import ledger_months_close
 from ops.models import JobRun, JobRunStatus
 from settlements.advice.mail import advice_emails_send_due
 from settlements.gateway import get_gateway
@@ -86,6 +87,12 @@ def resume_stalled_runs(slot: datetime) -> dict[str, Any]:
         logger.warning("Settlement run %s had stalled; resumed.", run.pk, extra={"run_id": run.pk})
         resumed.append(run.pk)
     return {"resumed": resumed, "skipped": skipped}
+
+
+def ledger_close(slot: datetime) -> dict[str, Any]:
+    """Close the ledger's months that have been over for a day (`ledger_months_close`): what the
+    dashboard's owed-over-time chart reads instead of their postings."""
+    return {"closed": [month.isoformat() for month in ledger_months_close()]}
 
 
 def nightly_audit(slot: datetime) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from core.money import MoneySum, cents_of_next_item, round_exact
 from ledger.models import AccountKind, Posting
-from ledger.selectors import party_ledger_view, trial_balance
+from ledger.selectors import month_close_differences, party_ledger_view, trial_balance
 from settlements.models import (
     LIVE_REMITTANCE_STATUSES,
     Claim,
@@ -251,6 +251,14 @@ def _audit_trial_balance() -> list[Difference]:
     ]
 
 
+def _audit_month_closes() -> list[Difference]:
+    """Each closed month's totals are its postings' sums; the closed months leave no gap."""
+    return [
+        Difference("ledger", f"{month:%Y-%m}", f"month_close.{kind}.{currency}" if kind else "month_close.gap", a, b)
+        for month, kind, currency, a, b in month_close_differences()
+    ]
+
+
 def _audit_run_progress() -> list[Difference]:
     """A planned run's progress is its committed chunks: `workers_total` the plan's workers,
     `workers_done` the done chunks' workers, and a COMPLETED run has every chunk done."""
@@ -280,6 +288,7 @@ def audit_report(*, check_selectors: bool = True) -> AuditReport:
     worker_count, worker_differences = _audit_workers(earned_by_worker, check_selectors=check_selectors)
     differences += worker_differences
     differences += _audit_trial_balance()
+    differences += _audit_month_closes()
     differences += _audit_run_progress()
     return AuditReport(worklogs=worklog_count, workers=worker_count, differences=differences)
 

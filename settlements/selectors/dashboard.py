@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from core.instants import local_day_start, local_today
 from core.money import CENT, MoneySum
-from ledger.models import AccountKind, Posting
+from ledger.models import AccountKind
+from ledger.selectors import kind_totals_by_month
 from settlements.models import (
     OPEN_REMITTANCE_STATUSES,
     AdviceEmail,
@@ -187,28 +188,17 @@ def paid_by_month(*, months: int = 12, today: date | None = None) -> MonthlySeri
 def owed_by_month(*, months: int = 12, today: date | None = None) -> MonthlySeries:
     """Per currency, what the platform owed its workers at the end of each month (the current month:
     now): the negated balance of every worker's PAYABLE and IN_TRANSIT accounts, from the ledger's
-    postings summed per month and accumulated (one query; the months before the window make its
-    opening)."""
+    per-month totals accumulated (`kind_totals_by_month`: closed months from their closes, the open
+    month from its postings; the months before the window make its opening)."""
     starts = month_starts(months=months, today=today)
     result = MonthlySeries(months=starts)
-    rows = (
-        Posting.objects.filter(account__kind__in=(AccountKind.PAYABLE, AccountKind.IN_TRANSIT))
-        .annotate(month=TruncMonth("entry__created_at", tzinfo=timezone.get_default_timezone()))
-        .values("currency", "month")
-        .annotate(total=MoneySum("amount"))
-        .order_by("currency", "month")
-    )
-    changes: dict[str, dict[date, Decimal]] = {}
-    for row in rows:
-        month = _month_of(row["month"])
-        per_currency = changes.setdefault(row["currency"], {})
-        per_currency[month] = per_currency.get(month, ZERO) - (row["total"] or ZERO).quantize(CENT)
+    changes = kind_totals_by_month(kinds=(AccountKind.PAYABLE, AccountKind.IN_TRANSIT))
     for currency, by_month in sorted(changes.items()):
         series = result.series(currency)
-        owed = sum((amount for month, amount in by_month.items() if month < starts[0]), ZERO)
+        owed = -sum((amount for month, amount in by_month.items() if month < starts[0]), ZERO)
         for n, start in enumerate(starts):
-            owed += by_month.get(start, ZERO)
-            series[n] = owed
+            owed -= by_month.get(start, ZERO)
+            series[n] = owed.quantize(CENT)
     return result
 
 

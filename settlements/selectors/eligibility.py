@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from core.instants import local_today
@@ -92,19 +93,35 @@ class PreviewTotal:
     total: Decimal = ZERO
 
 
-def held_item_ids(*, period_end: date) -> QuerySet[Item, Any]:
-    """Ids of the items a run for `period_end` leaves whether settled or not (the complement of
-    `items_eligible`'s date and hold tests): not due by `period_end` (work date or effective date
-    after it), an earning whose segment is DISPUTED, an earning whose reversal is not due yet. Each
-    part is read through its own index (work date, effective date, disputed segments), so the set
-    costs what it holds, not the size of the history."""
-    not_worked_yet = Item.objects.filter(work_date__gt=period_end).values("pk")
-    not_effective_yet = Item.objects.filter(effective_date__gt=period_end).values("pk")
-    disputed = Item.objects.filter(segment__status=SegmentStatus.DISPUTED).values("pk")
-    waits_for_reversal = Item.objects.filter(effective_date__gt=period_end, reverses__isnull=False).values(
-        "reverses_id"
-    )
-    return not_worked_yet.union(not_effective_yet, disputed, waits_for_reversal)
+def _held_items(*, period_end: date) -> QuerySet[Item, Any]:
+    """(id, worker id, amount) of the unsettled items a run for `period_end` leaves for later: the
+    complement, among unsettled items, of `items_eligible`'s date and hold tests. Not due (a work
+    date or an effective date after `period_end`), an earning whose segment is DISPUTED, an earning
+    whose reversal is not due yet. Each part starts from its own index (work date, effective date,
+    disputed segments), so the set costs what it holds, not the size of the history; an item in
+    two parts is one row of the union."""
+    unsettled = items_unsettled()
+    columns = ("pk", "worker_id", "amount")
+    not_worked_yet = unsettled.filter(work_date__gt=period_end)
+    not_effective_yet = unsettled.filter(effective_date__gt=period_end)
+    disputed = unsettled.filter(segment__status=SegmentStatus.DISPUTED)
+    waits_for_reversal = unsettled.filter(reversed_by__effective_date__gt=period_end)
+    parts = [
+        q.order_by().values_list(*columns) for q in (not_worked_yet, not_effective_yet, disputed, waits_for_reversal)
+    ]
+    return parts[0].union(*parts[1:])
+
+
+def held_totals_by_worker(*, period_end: date) -> dict[int, Decimal]:
+    """{worker id: the sum of `_held_items`}, summed by the database (whole cents on every backend)."""
+    sql, params = _held_items(period_end=period_end).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH held (item_id, worker_id, amount) AS ({sql}) "  # noqa: S608 (the ORM's own SQL and params)
+            "SELECT worker_id, SUM(ROUND(amount * 100)) FROM held GROUP BY worker_id",
+            params,
+        )
+        return {worker_id: (Decimal(int(cents)) / 100).quantize(CENT) for worker_id, cents in cursor.fetchall()}
 
 
 def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
@@ -117,7 +134,7 @@ def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
       recomputes from the items) less the worker's PENDING and PROCESSING remittances (each the sum
       of its claimed items; an item is in one live remittance at most); one row per worker that
       has no live remittance for the period;
-    - held = the unsettled items among `held_item_ids` (an index read each), summed per worker.
+    - held = `held_totals_by_worker`: the unsettled items the run leaves (an index read each).
     `tests/scenarios/test_property.py` checks it against the reference model after random histories,
     `tests/settlements/test_preview_totals.py` against the dry run on every kind of payout."""
     earned = (
@@ -143,14 +160,7 @@ def settlement_preview_totals(*, period_end: date) -> dict[str, PreviewTotal]:
         .order_by("pk")
         .values_list("pk", "currency", "earned", "in_open_remittances")
     )
-    held = dict(
-        items_unsettled()
-        .filter(pk__in=held_item_ids(period_end=period_end))
-        .order_by()
-        .values("worker_id")
-        .annotate(total=MoneySum("amount"))
-        .values_list("worker_id", "total")
-    )
+    held = held_totals_by_worker(period_end=period_end)
     figures: dict[str, PreviewTotal] = {}
     for worker_id, currency, earned_total, open_total in workers:
         total = ((earned_total or ZERO) - (open_total or ZERO) - held.get(worker_id, ZERO)).quantize(CENT)

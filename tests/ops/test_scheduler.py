@@ -72,6 +72,7 @@ def test_the_registry_comes_from_settings_and_off_disables_a_job(settings):
         "payout_sweep",
         "advice_emails",
         "resume_stalled_runs",
+        "ledger_close",
         "audit_totals",
         "extra_sweeper",
     ]

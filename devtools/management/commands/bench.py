@@ -23,6 +23,7 @@ from api.tokens import token_issue
 from devtools.bench import batch, curve, datagen, httpload, measure, report, wrk
 from devtools.bench.dashboard import measure_dashboard
 from devtools.bench.floors.settlement import floor_settle
+from ledger.services import ledger_months_close
 from worklogs import services as worklog_services
 from worklogs.models import Segment, Worker, WorkLog
 
@@ -147,6 +148,10 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("The data set is inconsistent: " + "; ".join(failures))
         self.log(f"loaded the month to settle in {results['load']['month2_s']:.1f} s: {results['load']['rows']}")
+        # The loader dates its entries in the past; in production the daily `ledger_close` job has
+        # closed every month over for a day by then.
+        results["load"]["months_closed"] = [m.isoformat() for m in ledger_months_close()]
+        self.log(f"ledger months closed: {results['load']['months_closed']}")
 
     def fixtures(self, plan):
         user, _ = User.objects.get_or_create(username="bench-finance", defaults={"is_staff": True})
