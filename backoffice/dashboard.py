@@ -5,7 +5,6 @@ sums money itself."""
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -17,7 +16,6 @@ from core.money import CENT
 from ops.figures import AUDIT_JOB, last_audit
 from settlements.selectors import default_period_end, settlement_preview_totals
 from settlements.selectors.dashboard import (
-    ZERO,
     CurrencyMoney,
     owed_by_currency,
     owed_by_month,
@@ -35,13 +33,6 @@ class AttentionRow:
     count: int | None  # None: not known yet (no audit has finished)
     url: str
     note: str = ""
-
-
-@dataclass(frozen=True)
-class MoneyRow:
-    money: CurrencyMoney
-    next_run_workers: int
-    next_run_total: Decimal
 
 
 def attention_rows() -> list[AttentionRow]:
@@ -64,22 +55,13 @@ def attention_rows() -> list[AttentionRow]:
 def dashboard_context(*, today: date | None = None) -> dict[str, Any]:
     owed = owed_by_currency()
     paid = paid_by_month(months=MONTHS, today=today)
-    owed_history = owed_by_month(months=MONTHS, today=today)
+    owed_history = owed_by_month(
+        months=MONTHS, today=today, owed_now={currency: money.owed for currency, money in owed.items()}
+    )
     for currency, (this_month, last_month) in paid_this_and_last_month(paid).items():
         figure = owed.setdefault(currency, CurrencyMoney(currency))
         figure.paid_this_month, figure.paid_last_month = this_month, last_month
-    period_end = default_period_end(today)
-    preview = settlement_preview_totals(period_end=period_end)
-    for currency in preview:
-        owed.setdefault(currency, CurrencyMoney(currency))
-    money = [
-        MoneyRow(
-            owed[currency],
-            preview[currency].workers if currency in preview else 0,
-            (preview[currency].total if currency in preview else ZERO).quantize(CENT),
-        )
-        for currency in sorted(owed)
-    ]
+    money = [owed[currency] for currency in sorted(owed)]
     charts: list[Chart] = []
     for currency in sorted(paid.values):
         charts.append(
@@ -108,7 +90,19 @@ def dashboard_context(*, today: date | None = None) -> dict[str, Any]:
     return {
         "attention": attention_rows(),
         "money": money,
-        "next_period_end": period_end,
+        "next_period_end": default_period_end(today),
         "charts": charts,
         "months": MONTHS,
+    }
+
+
+def next_run_context(*, today: date | None = None) -> dict[str, Any]:
+    """The next run's preview (`settlement_preview_totals`, what a dry run would pay now) per
+    currency. Its own page, framed by the dashboard: it reads the unsettled items, which grow with
+    the month's work, so the dashboard answers without waiting for it."""
+    period_end = default_period_end(today)
+    preview = settlement_preview_totals(period_end=period_end)
+    return {
+        "period_end": period_end,
+        "rows": [(currency, figure.workers, figure.total.quantize(CENT)) for currency, figure in preview.items()],
     }

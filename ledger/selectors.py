@@ -45,23 +45,24 @@ def trial_balance() -> dict[str, Decimal]:
     return {row["currency"]: row["total"] for row in rows}
 
 
-def kind_totals_by_month(*, kinds: Iterable[str]) -> dict[str, dict[date, Decimal]]:
-    """{currency: {month: the postings on accounts of `kinds` in that month}} for every month with
-    postings (months are first days, in `TIME_ZONE`). Closed months come from their `MonthTotal`s;
-    only the postings after the last closed month are read (closes are contiguous from the first
-    entry, and an entry is never dated in the past), so the cost follows the open month, not the
-    ledger's age. Three queries."""
+def kind_totals_by_month(*, kinds: Iterable[str], before: date) -> dict[str, dict[date, Decimal]]:
+    """{currency: {month: the postings on accounts of `kinds` in that month}} for every month before
+    `before` (a first day, in `TIME_ZONE`) that has postings. Closed months come from their
+    `MonthTotal`s; only the postings of months after the last closed one and before `before` are read
+    (closes are contiguous from the first entry, and an entry is never dated in the past). Once the
+    `ledger_close` job has run, that is no posting at all: the cost does not grow with the ledger.
+    Three queries."""
     kinds = list(kinds)
     totals: dict[str, dict[date, Decimal]] = defaultdict(dict)
     closed = (
-        MonthTotal.objects.filter(kind__in=kinds)
+        MonthTotal.objects.filter(kind__in=kinds, close__month__lt=before)
         .values("close__month", "currency")
         .annotate(total=MoneySum("amount"))
         .order_by()
     )
     for row in closed:
         totals[row["currency"]][row["close__month"]] = row["total"]
-    postings = Posting.objects.filter(account__kind__in=kinds)
+    postings = Posting.objects.filter(account__kind__in=kinds, entry__created_at__lt=local_day_start(before))
     last = MonthClose.objects.order_by("-month").values_list("month", flat=True).first()
     if last is not None:
         postings = postings.filter(entry__created_at__gte=local_day_start(month_after(last)))

@@ -1,9 +1,11 @@
 """The finance dashboard (the admin's home page) on the bench data set, through the test client.
 
 Logged in as a finance superuser (a session, as a person uses it), the page is requested `repeat`
-times after one warm-up; the figure is the latency summary. The
-second factor is switched off for it (what is timed is the page, not the TOTP check). The target:
-under 300 ms at the median (issue 19); `parts_ms` times each figure's selector alone.
+times after one warm-up; the figure is the latency summary. The second factor is switched off for
+it (what is timed is the page, not the TOTP check). The target: under 300 ms at the median (issue
+19). The next run's preview, which the page frames from its own page (`/admin/dashboard/next-run/`)
+so as not to wait for it, is timed the same way beside it (`next_run`); `parts_ms` times each
+figure's selector alone.
 """
 
 import time
@@ -37,7 +39,7 @@ def _parts_ms() -> dict[str, float]:
         ],
         "owed": dashboard.owed_by_currency,
         "paid_by_month": dashboard.paid_by_month,
-        "owed_by_month": dashboard.owed_by_month,
+        "owed_by_month": lambda: dashboard.owed_by_month(owed_now={}),
         "next_run_preview": lambda: settlement_preview_totals(period_end=default_period_end()),
     }
     timed = {}
@@ -48,25 +50,33 @@ def _parts_ms() -> dict[str, float]:
     return timed
 
 
+def _timed(client: Client, url: str, repeat: int) -> dict[str, Any]:
+    status = client.get(url).status_code
+    latencies = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        latencies.append(time.perf_counter() - started)
+    return {
+        "status": status,
+        "requests": repeat,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+    }
+
+
 def measure_dashboard(*, repeat: int) -> dict[str, Any]:
     user, _ = User.objects.get_or_create(username="bench-dashboard", defaults={"is_staff": True, "is_superuser": True})
     client = Client()
     client.force_login(user)
-    latencies = []
     with override_settings(ADMIN_REQUIRE_2FA=False):
-        status = client.get("/admin/").status_code
-        for _ in range(repeat):
-            started = time.perf_counter()
-            client.get("/admin/")
-            latencies.append(time.perf_counter() - started)
-    p50 = percentile(latencies, 50) * 1000
+        page = _timed(client, "/admin/", repeat)
+        next_run = _timed(client, "/admin/dashboard/next-run/", repeat)
     return {
-        "status": status,
-        "requests": repeat,
-        "p50_ms": p50,
-        "p99_ms": percentile(latencies, 99) * 1000,
-        "max_ms": max(latencies) * 1000,
+        **page,
         "target_ms": TARGET_MS,
-        "met": status == 200 and p50 < TARGET_MS,
+        "met": page["status"] == 200 and page["p50_ms"] < TARGET_MS,
+        "next_run": next_run,
         "parts_ms": _parts_ms(),
     }

@@ -185,20 +185,30 @@ def paid_by_month(*, months: int = 12, today: date | None = None) -> MonthlySeri
     return result
 
 
-def owed_by_month(*, months: int = 12, today: date | None = None) -> MonthlySeries:
-    """Per currency, what the platform owed its workers at the end of each month (the current month:
-    now): the negated balance of every worker's PAYABLE and IN_TRANSIT accounts, from the ledger's
-    per-month totals accumulated (`kind_totals_by_month`: closed months from their closes, the open
-    month from its postings; the months before the window make its opening)."""
+def owed_by_month(
+    *, months: int = 12, today: date | None = None, owed_now: dict[str, Decimal] | None = None
+) -> MonthlySeries:
+    """Per currency, what the platform owed its workers at the end of each month, and now for the
+    current month: the negated balance of the workers' PAYABLE and IN_TRANSIT accounts.
+
+    The months before the current one accumulate the ledger's monthly totals (`kind_totals_by_month`:
+    closed months from their closes; the months before the window make its opening). The current
+    month's point is what is owed now (`owed_now`, {currency: owed}; `owed_by_currency` when not
+    given: the worklogs' running totals, which the audit ties to the ledger), so no query reads the
+    postings of the month in progress."""
     starts = month_starts(months=months, today=today)
     result = MonthlySeries(months=starts)
-    changes = kind_totals_by_month(kinds=(AccountKind.PAYABLE, AccountKind.IN_TRANSIT))
-    for currency, by_month in sorted(changes.items()):
+    if owed_now is None:
+        owed_now = {currency: money.owed for currency, money in owed_by_currency().items()}
+    changes = kind_totals_by_month(kinds=(AccountKind.PAYABLE, AccountKind.IN_TRANSIT), before=starts[-1])
+    for currency in sorted(set(changes) | set(owed_now)):
+        by_month = changes.get(currency, {})
         series = result.series(currency)
         owed = -sum((amount for month, amount in by_month.items() if month < starts[0]), ZERO)
-        for n, start in enumerate(starts):
+        for n, start in enumerate(starts[:-1]):
             owed -= by_month.get(start, ZERO)
             series[n] = owed.quantize(CENT)
+        series[-1] = owed_now.get(currency, ZERO).quantize(CENT)
     return result
 
 

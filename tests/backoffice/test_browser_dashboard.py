@@ -68,6 +68,10 @@ def test_finance_reads_the_dashboard_follows_a_count_and_opens_an_advice(live_se
     }
     assert page.inner_text('#money-USD [data-figure="owed"]').strip() == "51.24"
     assert page.inner_text('#money-EUR [data-figure="processing"]').strip() == "10.00"
+    # The next run's figures arrive in their frame (their own page, computed after the dashboard's).
+    next_run = page.frame_locator("#next-run-frame")
+    assert next_run.locator('#next-run-USD [data-figure="total"]').inner_text().strip() == "15.00"
+    assert next_run.locator('#next-run-USD [data-figure="workers"]').inner_text().strip() == "1"
     chart = page.locator("svg#chart-paid-usd")
     assert chart.get_attribute("role") == "img"
     assert page.locator("#chart-paid-usd-title").text_content() == "Paid per month, USD"

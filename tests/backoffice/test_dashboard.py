@@ -73,8 +73,6 @@ def test_money_at_a_glance_per_currency_to_the_cent(finance, known):
         "owed": "51.24",
         "paid-this-month": "7.50",
         "paid-last-month": "0.00",
-        "next-run-workers": "1",
-        "next-run-total": "15.00",
     }
     assert figures("EUR") == {
         "unremitted": "0.00",
@@ -83,9 +81,29 @@ def test_money_at_a_glance_per_currency_to_the_cent(finance, known):
         "owed": "10.00",
         "paid-this-month": "0.00",
         "paid-last-month": "0.00",
-        "next-run-workers": "0",
-        "next-run-total": "0.00",
     }
+
+
+def test_the_next_run_is_framed_from_its_own_page_with_the_dry_runs_figures(finance, known):
+    html = finance.get("/admin/").content.decode()
+    frame = re.search(r'<iframe id="next-run-frame"[^>]*src="([^"]+)"', html)
+    assert frame and frame.group(1) == "/admin/dashboard/next-run/"
+    page = finance.get(frame.group(1))
+    assert page.status_code == 200
+    assert page["X-Frame-Options"] == "SAMEORIGIN"  # the dashboard may frame it, another site may not
+    rows = {
+        currency: dict(re.findall(r'data-figure="([a-z]+)">([^<]*)<', row))
+        for currency, row in re.findall(r'<tr id="next-run-([A-Z]{3})">(.*?)</tr>', page.content.decode(), re.S)
+    }
+    # Frank's 15.00 (USD); Chloé's EUR is PROCESSING, so a run now pays no EUR.
+    assert rows == {"USD": {"workers": "1", "total": "15.00"}}
+
+
+def test_the_next_run_page_is_finance_only(known, client):
+    staff = UserFactory(is_staff=True)
+    assert login(staff).get("/admin/dashboard/next-run/").status_code == 403
+    anonymous = client.get("/admin/dashboard/next-run/")
+    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
 
 
 def test_the_charts_are_inline_svg_with_titles_and_values(finance, known):
@@ -108,9 +126,7 @@ def test_the_dashboard_reads_a_fixed_number_of_queries_whatever_the_data(finance
     with CaptureQueriesContext(connection) as large:
         finance.get("/admin/")
     assert len(large) == len(small)
-    assert (
-        len(small) <= 23
-    )  # session, user, 9 counts and the audit, owed (2), paid, owed history, preview (2), app list
+    assert len(small) <= 23  # session, user, 9 counts and the audit, owed (2), paid, owed history (3), app list
 
 
 def test_a_user_who_is_not_finance_sees_the_stock_index_without_the_dashboard(known):

@@ -76,10 +76,10 @@ def test_no_entry_no_close():
 
 
 def test_the_totals_are_the_same_before_and_after_the_close(earned, this_month):
-    before = kind_totals_by_month(kinds=KINDS)
+    before = kind_totals_by_month(kinds=KINDS, before=month_after(this_month))
     assert before == {"USD": {this_month: Decimal("-50.69")}, "EUR": {this_month: Decimal("-7.22")}}
     ledger_months_close(now=_closable_at(this_month))
-    assert kind_totals_by_month(kinds=KINDS) == before
+    assert kind_totals_by_month(kinds=KINDS, before=month_after(this_month)) == before
 
 
 def test_a_closed_month_is_read_from_its_close_not_its_postings(earned, this_month):
@@ -92,7 +92,9 @@ def test_a_closed_month_is_read_from_its_close_not_its_postings(earned, this_mon
         entry = JournalEntry.objects.create(created_at=local_day_start(this_month), cause="TAMPER", reference="t")
         Posting.objects.create(entry=entry, account=payable, amount=Decimal("-1.00"), currency="USD")
         Posting.objects.create(entry=entry, account=cash, amount=Decimal("1.00"), currency="USD")
-        assert kind_totals_by_month(kinds=KINDS)["USD"] == {this_month: Decimal("-50.69")}
+        assert kind_totals_by_month(kinds=KINDS, before=month_after(this_month))["USD"] == {
+            this_month: Decimal("-50.69")
+        }
         found = {(d.object_id, d.field): (d.cached, d.recomputed) for d in audit_all() if d.scope == "ledger"}
         month = f"{this_month:%Y-%m}"
         assert found[(month, "month_close.PAYABLE.USD")] == (Decimal("-50.69"), Decimal("-51.69"))
@@ -100,13 +102,17 @@ def test_a_closed_month_is_read_from_its_close_not_its_postings(earned, this_mon
         raise _Rollback
 
 
-def test_only_the_postings_after_the_last_closed_month_are_read(earned, this_month):
+def test_only_the_postings_between_the_last_closed_month_and_before_are_read(earned, this_month):
+    next_month = month_after(this_month)
+    assert kind_totals_by_month(kinds=KINDS, before=this_month) == {}  # this month's postings are not before it
     ledger_months_close(now=_closable_at(this_month))
     with CaptureQueriesContext(connection) as captured:
-        kind_totals_by_month(kinds=KINDS)
+        kind_totals_by_month(kinds=KINDS, before=month_after(next_month))
     assert len(captured) == 3
     postings_query = captured[-1]["sql"]
+    # After the last close, before `before`: a range of the entries' created_at index.
     assert '"ledger_journalentry"."created_at" >=' in postings_query
+    assert '"ledger_journalentry"."created_at" <' in postings_query
 
 
 def test_the_audit_finds_a_gap_in_the_closed_months(earned, this_month):
