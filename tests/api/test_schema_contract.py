@@ -15,7 +15,6 @@ import pytest
 
 from settlements.models import Remittance
 from settlements.services import remittance_mark_processing
-from tests.api.test_hostile_input import all_counts
 from tests.support.api_helpers import (
     GENERATE,
     LIST_ALL,
@@ -27,6 +26,7 @@ from tests.support.api_helpers import (
     ts,
 )
 from tests.support.factories import UserFactory, WorkerFactory
+from tests.support.hostile_input import all_counts
 
 pytestmark = pytest.mark.django_db
 
