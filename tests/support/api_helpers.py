@@ -6,6 +6,7 @@ does not import the product's money module), used to check amounts after mixed s
 """
 
 import itertools
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -282,3 +283,13 @@ def assert_conserved(api, worker_id: int) -> dict:
     pending = [r for r in remittances_of_worker(api, worker_id) if r["status"] in ("PENDING", "PROCESSING")]
     assert D(b["pending"]) == sum((D(r["amount"]) for r in pending), Decimal("0.00"))
     return b
+
+
+# --- Schema -----------------------------------------------------------------------------------
+
+
+def openapi_schema(api) -> dict:
+    """The OpenAPI schema at /api/schema/, as JSON."""
+    response = api.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200, response.content
+    return json.loads(response.content)
