@@ -21,6 +21,7 @@ pytest.register_assert_rewrite(
     "tests.scenarios.reference_model",
     "tests.scenarios.model_checks",
     "tests.support.csv_exports",
+    "tests.support.hostile_input",
     "tests.worklogs.timetracker",
 )
 

@@ -14,6 +14,7 @@ from tests.support.api_helpers import (
     fail,
     generate,
     new_worklog,
+    owed_run,
     pay,
     record,
     remittance_of,
@@ -28,9 +29,7 @@ OCT = "2024-10-31"
 
 def _pending(api) -> tuple[dict, dict]:
     """(run, remittance): a PENDING remittance of 10.00 for October."""
-    worklog = new_worklog(api, rate="10.00")
-    record(api, worklog["id"], ts("2024-10-03"), 60)
-    run = generate(api, OCT)
+    run, worklog = owed_run(api, (60,))
     return run, remittance_of(run, worklog["workerId"])
 
 

@@ -11,11 +11,9 @@ from tests.support.api_helpers import (
     assert_conserved,
     balance,
     generate,
-    new_worklog,
+    owed_run,
     pay,
-    record,
     remittance_of,
-    ts,
 )
 from tests.support.factories import FinanceUserFactory
 
@@ -34,11 +32,8 @@ def second(make_client):
 
 
 def _owed_run(api, minutes=(60, 30)) -> tuple[dict, dict]:
-    """(run, worklog): one worker owed 10.00/h x minutes in October, settled by `api`'s user."""
-    worklog = new_worklog(api, rate="10.00")
-    for day, m in enumerate(minutes, start=3):
-        record(api, worklog["id"], ts(f"2024-10-{day:02d}"), m)
-    return generate(api, OCT), worklog
+    """(run, worklog): one worker owed 10.00/h x minutes in October (15.00 by default), settled by `api`'s user."""
+    return owed_run(api, minutes)
 
 
 def approve(client, run_id: int):

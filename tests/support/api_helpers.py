@@ -6,6 +6,7 @@ does not import the product's money module), used to check amounts after mixed s
 """
 
 import itertools
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -235,6 +236,15 @@ def cancel(api, remittance_id: int, reason: str = "withdrawn by finance") -> dic
     return response.json()
 
 
+def owed_run(api, minutes: tuple[int, ...] = (60,)) -> tuple[dict, dict]:
+    """(run, worklog): a fresh worker's worklog at 10.00/h with one segment of each of `minutes`, one a day
+    from 3 October 2024 at 09:00, and the run `api`'s user generates for October (period end 2024-10-31)."""
+    worklog = new_worklog(api, rate="10.00")
+    for day, m in enumerate(minutes, start=3):
+        record(api, worklog["id"], ts(f"2024-10-{day:02d}"), m)
+    return generate(api, "2024-10-31"), worklog
+
+
 def settle(api, worker_id: int, period_end: str) -> dict | None:
     """Generate for `period_end` and pay this worker's remittance (if any); returns it."""
     remittance = remittance_of(generate(api, period_end), worker_id)
@@ -273,3 +283,13 @@ def assert_conserved(api, worker_id: int) -> dict:
     pending = [r for r in remittances_of_worker(api, worker_id) if r["status"] in ("PENDING", "PROCESSING")]
     assert D(b["pending"]) == sum((D(r["amount"]) for r in pending), Decimal("0.00"))
     return b
+
+
+# --- Schema -----------------------------------------------------------------------------------
+
+
+def openapi_schema(api) -> dict:
+    """The OpenAPI schema at /api/schema/, as JSON."""
+    response = api.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200, response.content
+    return json.loads(response.content)
