@@ -3,6 +3,8 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.pagination import PageNumberPagination
 from tests.support.factories import WorkLogFactory
@@ -78,3 +80,24 @@ def test_a_list_longer_than_the_count_cap_is_not_counted_on_keyset_pages(api, wo
     assert api.get(LIST_ALL, {"pageSize": 2, "page": 1}).json()["count"] == 5  # page numbers always count
     monkeypatch.setattr(PageNumberPagination, "COUNT_CAP", 5)
     assert api.get(LIST_ALL, {"pageSize": 2, "after": worklogs[3]}).json()["count"] == 5
+
+
+def test_a_keyset_page_is_two_queries_the_token_and_the_page_carrying_its_count(api, worklogs):
+    """The capped count rides in the page's own statement (a scalar subquery); the token, its user
+    and both roles are one statement of their own."""
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get(LIST_ALL, {"pageSize": 2, "after": worklogs[0]}).json()
+    assert [row["id"] for row in body["results"]] == worklogs[1:3]
+    assert body["count"] == 5
+    assert len(captured) == 2, [q["sql"][:120] for q in captured]
+    assert "knox_authtoken" in captured[0]["sql"]
+    assert "COUNT(*)" in captured[1]["sql"]
+
+
+def test_a_page_past_the_end_still_counts_the_list(api, worklogs):
+    body = api.get(LIST_ALL, {"pageSize": 2, "after": worklogs[-1]}).json()
+    assert (body["results"], body["count"], body["next"]) == ([], 5, None)
+    before = api.get(LIST_ALL, {"pageSize": 2, "before": worklogs[0]}).json()
+    assert (before["results"], before["count"]) == ([], 5)
+    going_back = api.get(LIST_ALL, {"pageSize": 2, "before": worklogs[-1]}).json()
+    assert ([row["id"] for row in going_back["results"]], going_back["count"]) == (worklogs[2:4], 5)
