@@ -25,7 +25,21 @@ def query_value(query_params, name: str, *, allow_empty: bool = False) -> str | 
 
 
 class StrictFilterSet(filters.FilterSet):
-    """A FilterSet whose every filter refuses an empty or a repeated value (400)."""
+    """A FilterSet whose every filter refuses an empty or a repeated value (400).
+
+    Its form class is built once per FilterSet class, not once per request as django-filter does
+    (a new class through the form metaclass for every list page): the filters here build their form
+    fields from their declaration alone, never from the request or a queryset, and every form
+    instance deep-copies the class's fields, so one class serves every request.
+    """
+
+    _form_classes: dict[type, type] = {}
+
+    def get_form_class(self):
+        form_class = self._form_classes.get(type(self))
+        if form_class is None:
+            form_class = self._form_classes.setdefault(type(self), super().get_form_class())
+        return form_class
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

@@ -66,9 +66,9 @@ WORKLOG_ROW_COLUMNS = (
 )
 
 
-def _iso(value) -> str:
-    """DRF's DateTimeField output: in the current time zone (`TIME_ZONE`), `Z` for UTC."""
-    text = timezone.localtime(value).isoformat()
+def _iso(value, zone) -> str:
+    """DRF's DateTimeField output: in the current time zone (`TIME_ZONE`, looked up once a page), `Z` for UTC."""
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -80,6 +80,7 @@ def worklog_rows(rows) -> list[dict]:
     same JSON in a fraction of that. `tests/worklogs/test_list_worklogs.py` checks it equals the
     serializer's output.
     """
+    zone = timezone.get_current_timezone()
     return [
         {
             "id": pk,
@@ -92,7 +93,7 @@ def worklog_rows(rows) -> list[dict]:
             "unremittedAmount": format_money(amount - remitted),
             "remittanceStatus": remittance_status_of(item_count=item_count, paid_item_count=paid_count),
             "externalId": external_id,
-            "createdAt": _iso(created_at),
+            "createdAt": _iso(created_at, zone),
         }
         for (
             pk,
