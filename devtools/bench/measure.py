@@ -285,6 +285,21 @@ def time_csv_export(client: Client, token: str, url: str) -> dict:
     }
 
 
+def settled_count(count, *, quiet_seconds: float = 1.0, timeout: float = 30.0, sleep=time.sleep) -> int:
+    """`count()` once it has stopped changing for `quiet_seconds`: wrk stops at its deadline with
+    requests in flight, and gunicorn still finishes them, so the rows of a load are counted (or
+    undone) only after its last request has landed. Gives up waiting after `timeout` seconds."""
+    waited, last = 0.0, count()
+    while waited < timeout:
+        sleep(quiet_seconds)
+        waited += quiet_seconds
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def undo_segments(*, worklog_ids: list[int], after_segment_id: int, started_before: datetime) -> int:
     """Delete the segments (and their items) recorded on these worklogs after `after_segment_id` and
     starting before `started_before`: the ingestion floor's rows, which have no running totals or

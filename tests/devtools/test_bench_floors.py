@@ -124,3 +124,17 @@ def test_the_ingestion_floor_writes_a_segment_and_its_item_and_the_bench_deletes
     assert undone == 1
     assert list(Segment.objects.filter(worklog=worklog).values_list("pk", flat=True)) == [kept.pk]
     assert list(Item.objects.filter(worklog=worklog).values_list("segment_id", flat=True)) == [kept.pk]
+
+
+def test_a_load_is_counted_once_its_last_request_has_landed():
+    counts = iter([5, 7, 9, 9, 12])
+    naps: list[float] = []
+    assert measure.settled_count(lambda: next(counts), quiet_seconds=0.5, sleep=naps.append) == 9
+    assert naps == [0.5, 0.5, 0.5]
+
+
+def test_waiting_for_a_load_to_settle_gives_up_after_its_timeout():
+    counts = iter(range(100))
+    naps: list[float] = []
+    assert measure.settled_count(lambda: next(counts), quiet_seconds=1.0, timeout=3.0, sleep=naps.append) == 3
+    assert naps == [1.0, 1.0, 1.0]
