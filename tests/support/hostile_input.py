@@ -18,18 +18,26 @@ from tests.support.factories import FinanceUserFactory
 
 
 def all_counts() -> dict[str, int]:
-    """Rows of every table of the project (and tokens): nothing may change on a refused request."""
-    counted = [m for m in apps.get_models() if m._meta.app_label in {"ledger", "worklogs", "settlements"}]
+    """Rows of every table of the project (the audit trail and the stored idempotent answers included)
+    and of the tokens: nothing may change on a refused request."""
+    counted = [
+        m for m in apps.get_models() if m._meta.app_label in {"ledger", "worklogs", "settlements", "audit", "api"}
+    ]
     return {m.__name__: m.objects.count() for m in (*counted, AuthToken)}
 
 
 def hostile_world(api) -> dict:
-    """A worker with a worklog, an ACTIVE and a DISPUTED segment, a PENDING remittance; a free task."""
+    """A worker with a worklog, an ACTIVE and a DISPUTED segment, a PENDING remittance; another worker
+    with a PAID remittance; the run awaiting its approval; a free task."""
     worklog = new_worklog(api, rate="10.00")
     active = record(api, worklog["id"], ts("2024-10-01"), 60)
     disputed = record(api, worklog["id"], ts("2024-10-02"), 60)
     assert api.post(f"/api/segments/{disputed['id']}/dispute/", {"reason": "r"}, format="json").status_code == 200
+    paid_worklog = new_worklog(api, rate="20.00")
+    record(api, paid_worklog["id"], ts("2024-10-03"), 60)
     run = generate(api, "2024-10-31")
+    paid = remittance_of(run, paid_worklog["workerId"])
+    assert api.post(f"/api/remittances/{paid['id']}/mark-paid/", {}, format="json").status_code == 200
     free_task = api.post("/api/tasks/", {"title": "free task"}, format="json").json()
     login = FinanceUserFactory(username="hostile-login")
     return {
@@ -38,6 +46,7 @@ def hostile_world(api) -> dict:
         "active": active,
         "disputed": disputed,
         "remittance": remittance_of(run, worklog["workerId"]),
+        "paid_remittance": paid,
         "run": run,
         "free_task": free_task,
         "login": login,
@@ -79,6 +88,26 @@ def endpoints(w) -> dict[str, tuple[str, str, dict]]:
         ),
         "remittances-mark-failed": ("post", f"/api/remittances/{w['remittance']['id']}/mark-failed/", {"reason": "r"}),
         "remittances-cancel": ("post", f"/api/remittances/{w['remittance']['id']}/cancel/", {"reason": "r"}),
+        "segments-batch": (
+            "post",
+            "/api/segments/batch/",
+            {
+                "segments": [
+                    {"worklogId": worklog_id, "startedAt": ts("2024-10-06"), "endedAt": ts("2024-10-06", "10:00")}
+                ]
+            },
+        ),
+        "payout-destination": (
+            "put",
+            f"/api/workers/{worker_id}/payout-destination/",
+            {"accountHolder": "Hostile Tester", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
+        ),
+        "remittances-mark-returned": (
+            "post",
+            f"/api/remittances/{w['paid_remittance']['id']}/mark-returned/",
+            {"reason": "the bank sent it back"},
+        ),
+        "runs-reject": ("post", f"/api/settlement-runs/{w['run']['id']}/reject/", {"reason": "wrong period"}),
     }
 
 
@@ -98,6 +127,10 @@ ENDPOINT_NAMES = [
     "remittances-mark-paid",
     "remittances-mark-failed",
     "remittances-cancel",
+    "segments-batch",
+    "payout-destination",
+    "remittances-mark-returned",
+    "runs-reject",
 ]
 
 # Every list endpoint: each takes the paging parameters (page, pageSize, after, before).
