@@ -16,6 +16,7 @@ from settlements import selectors
 from settlements.api.exports import remittances_csv_response
 from settlements.models import APPROVAL_STATES, RunStatus, SettlementRun
 from settlements.services import settlement_run_check_export, settlement_run_resumable
+from settlements.services.sepa_files import NothingPayable, sepa_file_create
 from settlements.tasks import settlement_run_approve_then_submit, settlement_run_task
 
 
@@ -67,7 +68,7 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     ]
     list_filter = [attention_filter(SettlementRun), "status", ApprovalFilter, StalledRunFilter, "period_end"]
     readonly_fields = ["run_status", "progress", "approval", "remittances", "totals"]
-    actions = ["approve_runs", "reject_runs", "export_remittances_csv", "resume_runs"]
+    actions = ["approve_runs", "reject_runs", "create_sepa_file", "export_remittances_csv", "resume_runs"]
 
     @admin.display(description="approval")
     def approval(self, obj):
@@ -130,6 +131,40 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
                 outcome, level = "resumed: handed to the background worker.", messages.INFO
             self.log_change(request, run, outcome[0].upper() + outcome[1:])
             self.message_user(request, f"{run}: {outcome}", level)
+
+    @admin.action(description="Create the next SEPA credit-transfer file (approved runs)", permissions=["add"])
+    def create_sepa_file(self, request, queryset):
+        """The API's `POST /api/settlement-runs/{id}/sepa-files/` for one run: the file is then on its
+        SEPA file page (download, transfers, what was left out and why); a refusal is a message."""
+        runs = list(queryset.order_by("pk")[:2])
+        if len(runs) != 1:
+            self.message_user(request, "Select exactly one run to create its SEPA file.", level=messages.WARNING)
+            return
+        run = runs[0]
+        try:
+            result = sepa_file_create(run=run, actor=request.user)
+        except NothingPayable as exc:
+            self.message_user(request, f"{exc.message} Left out: {len(exc.excluded)}.", level=messages.ERROR)
+            return
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return
+        sepa_file = result.file
+        self.log_change(request, run, f"SEPA file {sepa_file.message_id} created.")
+        url = reverse("admin:settlements_sepafile_change", args=[sepa_file.pk])
+        self.message_user(
+            request,
+            format_html(
+                'SEPA file <a href="{}">{}</a>: {} transfer(s), {} {}; {} remittance(s) left out.',
+                url,
+                sepa_file.message_id,
+                sepa_file.transaction_count,
+                format_money(sepa_file.control_sum),
+                sepa_file.currency,
+                len(result.excluded),
+            ),
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Download the remittances as CSV (bank file)", permissions=["view"])
     def export_remittances_csv(self, request, queryset):
