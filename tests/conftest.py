@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from settlements.selectors.audit import audit_all
+from tests.support.redis_server import redis_server
 from worklogs.models import Worker
 
 # Helper modules that assert without being test modules: pytest rewrites their asserts as well, so that a
@@ -29,6 +30,12 @@ pytest.register_assert_rewrite(
 # selectors costs three queries a worker, so a test that made a crowd (a benchmark) skips that part.
 SELECTOR_CHECK_MAX_WORKERS = 50
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real Redis's URL: the machine's (.ci/run starts it), else a private redis-server for this test."""
+    yield from redis_server(tmp_path)
 
 
 @pytest.fixture(autouse=True)

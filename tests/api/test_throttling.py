@@ -1,11 +1,6 @@
 """Request budgets: 429 with Retry-After once spent; per address on the token endpoint, per user
 elsewhere, integrations on their own budget; counted in Redis when REDIS_URL is set."""
 
-import os
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 
 import pytest
@@ -16,8 +11,6 @@ from api.permissions import INTEGRATION_GROUP
 from tests.support.factories import FinanceUserFactory
 
 pytestmark = pytest.mark.django_db
-
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
 def assert_throttled(response, *, within: int) -> None:
@@ -48,46 +41,6 @@ def test_each_user_has_a_budget_and_integrations_their_own(settings, make_client
     assert other.get("/api/workers/").status_code == 200
     assert [robot.get("/api/workers/").status_code for _ in range(5)] == [200] * 5
     assert_throttled(robot.get("/api/workers/"), within=3600)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """The machine's Redis (.ci/run starts it), else a private redis-server for this test."""
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
-        yield REDIS_TEST_URL
-        return
-    except redis.RedisError:
-        pass
-    server = shutil.which("redis-server")
-    if server is None:
-        message = "no Redis on 127.0.0.1:6379 and no redis-server: apt-get install redis-server"
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(message + " (REQUIRE_REDIS=1)")
-        pytest.skip(message)
-    port = _free_port()
-    process = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", tmp_path],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        for _ in range(50):
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.RedisError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_with_redis_the_counters_live_in_redis(settings, redis_url, make_client):

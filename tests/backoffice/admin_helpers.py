@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from worklogs import services
 from worklogs.models import Segment
 
@@ -33,3 +34,9 @@ def messages_of(response) -> list[str]:
 def changelist_action(client, model: str, action: str, pks, **data):
     url = reverse(f"admin:{model}_changelist")
     return client.post(url, {"action": action, "_selected_action": [str(pk) for pk in pks], **data})
+
+
+def events(obj, object_type: str) -> list[tuple]:
+    """(actor, action, changes) of an object's events, oldest first."""
+    found = AuditEvent.objects.filter(object_type=object_type, object_id=str(obj.pk)).order_by("pk")
+    return [(e.actor_username or None, e.action, e.changes) for e in found]

@@ -8,6 +8,7 @@ from django.test import Client
 from settlements import services as settlement_services
 from settlements.models import Remittance
 from tests.backoffice.admin_helpers import PERIOD_END, login, work
+from tests.support.browser import chromium_page
 from tests.support.factories import WorkLogFactory
 
 
@@ -30,3 +31,9 @@ def worklog():
 def remittance(worklog) -> Remittance:
     settlement_services.settlement_generate(period_end=PERIOD_END)
     return Remittance.objects.get(worker=worklog.worker)
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A headless Chromium page (tests/support/browser.py)."""
+    yield from chromium_page(monkeypatch)

@@ -13,17 +13,11 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from settlements.models import SettlementRun
 from settlements.services import settlement_run_create
-from tests.backoffice.admin_helpers import PERIOD_END, changelist_action, login, messages_of
+from tests.backoffice.admin_helpers import PERIOD_END, changelist_action, events, login, messages_of
 from tests.support.factories import TaskFactory, UserFactory, WorkerFactory
 from worklogs.models import Adjustment, Segment, Worker, WorkLog
 
 pytestmark = pytest.mark.django_db
-
-
-def events(obj, object_type: str) -> list[tuple]:
-    """(actor, action, changes) of an object's events, oldest first."""
-    found = AuditEvent.objects.filter(object_type=object_type, object_id=str(obj.pk)).order_by("pk")
-    return [(e.actor_username or None, e.action, e.changes) for e in found]
 
 
 def history(obj) -> list[tuple]:

@@ -5,8 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.backoffice.admin_helpers import changelist_action, login, messages_of
-from tests.backoffice.test_admin_audit import events
+from tests.backoffice.admin_helpers import changelist_action, events, login, messages_of
 from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,51 +8,16 @@ message saying how to enable it; `.ci/run` installs it, so CI always runs this t
 import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from settlements import services as settlement_services
 from settlements.models import Remittance, RemittanceStatus
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import UserFactory, WorkLogFactory
 from worklogs import services
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-
-# .ci/run sets REQUIRE_BROWSER=1: there a missing browser fails the run instead of skipping the test.
-REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
-
 pytestmark = [pytest.mark.browser]
-
-
-def _unavailable(message: str) -> None:
-    if REQUIRED:
-        pytest.fail(f"{message} (REQUIRE_BROWSER=1: the browser test must run here)")
-    pytest.skip(message)
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser test")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still
-    # plain synchronous code, so Django's guard against ORM use inside a running loop is lifted here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
 
 
 def shot(page, name: str) -> None:

@@ -5,41 +5,14 @@ is computed from the secret the page shows, exactly as the phone would. Screensh
 `test-artifacts/`. Without Chromium the test is skipped, unless REQUIRE_BROWSER=1 (CI).
 """
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.backoffice.second_factor_helpers import code_from_secret
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import FinanceUserFactory
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
-
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser test"
-        pytest.fail(message + " (REQUIRE_BROWSER=1)") if REQUIRED else pytest.skip(message)
-    from playwright import sync_api
-
-    # Playwright's sync API keeps an event loop on this thread; the test's ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
 
 
 def log_in(page, base: str, username: str, code: str = "") -> None:

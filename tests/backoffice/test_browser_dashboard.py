@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.backoffice.test_browser import CHROMIUM, _unavailable
 from tests.settlements import dashboard_data
 from tests.support.factories import UserFactory
 
@@ -23,22 +22,8 @@ SCREENSHOTS = Path(settings.BASE_DIR) / (
 
 
 @pytest.fixture
-def page(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser test")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _unavailable("playwright is not installed: pip install -r requirements-dev.txt")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as in test_browser.py
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
+def page(browser_page):
+    return browser_page
 
 
 def count_of(page, slug: str) -> str:

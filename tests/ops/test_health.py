@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 from django.db.migrations.recorder import MigrationRecorder
 
 from ops.health import checks
-from tests.api.test_throttling import redis_url  # noqa: F401 - the fixture: the machine's Redis or a private one
 from tests.ops import known_data
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +86,7 @@ def test_an_unreachable_configured_cache_makes_the_node_unavailable(anon_client,
     assert body["checks"]["database"]["status"] == "ok"
 
 
-def test_a_reachable_redis_cache_is_checked_and_ok(anon_client, settings, redis_url):  # noqa: F811
+def test_a_reachable_redis_cache_is_checked_and_ok(anon_client, settings, redis_url):
     settings.REDIS_URL = redis_url
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     status, body = ready(anon_client)

@@ -5,26 +5,14 @@ and finance tokens only. Multiprocess mode under gunicorn: test_logs_gunicorn.py
 import ipaddress
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from api.tokens import token_issue
 from tests.ops import known_data
 from tests.support.factories import FinanceUserFactory, UserFactory
+from tests.support.metrics import scrape
 
 pytestmark = pytest.mark.django_db
-
-
-def scrape(client=None, **extra) -> dict[str, dict[tuple, float]]:
-    """{metric name: {(label, value) pairs: sample value}} of every sample of /metrics."""
-    response = (client or APIClient()).get("/metrics", **extra)
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"].startswith("text/plain")
-    samples: dict[str, dict[tuple, float]] = {}
-    for family in text_string_to_metric_families(response.content.decode()):
-        for sample in family.samples:
-            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
-    return samples
 
 
 def test_the_domain_figures_of_a_known_data_set(api):

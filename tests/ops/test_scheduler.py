@@ -18,9 +18,9 @@ from ops.scheduler.registry import Job, scheduled_jobs
 from ops.scheduler.runner import Scheduler, run_slot
 from settlements.models import PayoutSubmission, ProcessorEvent, Remittance, RunStatus, SettlementRun
 from settlements.services import runs
-from tests.ops.test_metrics import scrape
 from tests.settlements.crowd import crowd_owed
 from tests.support.factories import FinanceUserFactory
+from tests.support.metrics import scrape
 from worklogs.models import WorkLog
 
 pytestmark = pytest.mark.django_db

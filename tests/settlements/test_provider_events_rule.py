@@ -8,9 +8,9 @@ import pytest
 
 from ledger.models import JournalEntry
 from settlements.models import ProcessorEvent, Remittance
-from tests.config.test_no_secret_in_repository import secret_looking_literals
 from tests.settlements.provider_events import SECRET, deliver, event
 from tests.support.api_helpers import balance, generate, get_remittance, get_worklog, remittance_of
+from tests.support.secret_scan import secret_looking_literals
 
 pytestmark = pytest.mark.django_db
 
