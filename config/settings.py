@@ -137,7 +137,8 @@ DATABASES = {"default": _database}
 # another server connection, so nothing may outlive a transaction on the server. Django's server-side
 # cursors (`.iterator()`) do, so they are off (the CSV exports then page by key, api/csv.py); the
 # code takes no session-level lock (run, chunk and schedule leases are rows), and its one temporary
-# table is created if missing and emptied at commit inside each chunk's transaction; psycopg binds parameters client-side (no prepared statements).
+# table is created if missing and emptied at commit inside each chunk's transaction; psycopg binds
+# parameters client-side (no prepared statements).
 DATABASE_POOLER = env_choice("DATABASE_POOLER", "none", {"none", "pgbouncer"})
 if DATABASE_POOLER == "pgbouncer":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True

@@ -4,6 +4,7 @@ either side of the provider call with one payout per key; a payout in doubt cann
 
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -120,7 +121,8 @@ def test_crash_after_the_provider_accepted_retries_with_the_same_key_and_pays_on
     assert Remittance.objects.get(pk=remittance_id).status == "PENDING"
     with django_capture_on_commit_callbacks(execute=True):
         assert payouts.payouts_submit_pending() == []  # a live claim is left alone
-    PayoutSubmission.objects.filter(pk=submission.pk).update(lease_expires_at=timezone.now())  # it died
+    # It died: its lease ran out a second ago (SQLite's clock reads milliseconds, the column microseconds).
+    PayoutSubmission.objects.filter(pk=submission.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks(execute=True):
         payouts.payouts_submit_pending()

@@ -5,6 +5,7 @@ under a new key; batches; an event that overtakes the recording of its submissio
 
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -108,7 +109,7 @@ def test_a_process_that_died_during_the_call_is_taken_over_after_its_lease(
     submission.refresh_from_db()
     assert (submission.status, submission.attempts) == ("SUBMITTING", 1)
     assert outbox.payouts_sweep() == []  # a live lease is left alone
-    PayoutSubmission.objects.filter(pk=submission.pk).update(lease_expires_at=timezone.now())
+    PayoutSubmission.objects.filter(pk=submission.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         outbox.payouts_sweep()
     submission.refresh_from_db()
