@@ -14,6 +14,7 @@ from django.db import connection
 
 from settlements.selectors.audit import audit_all
 from tests.support.redis_server import redis_server
+from tests.support.roles import MIGRATED_ROLES, read_roles, restore_roles
 from worklogs.models import Worker
 
 # Helper modules that assert without being test modules: pytest rewrites their asserts as well, so that a
@@ -30,6 +31,21 @@ pytest.register_assert_rewrite(
 # selectors costs three queries a worker, so a test that made a crowd (a benchmark) skips that part.
 SELECTOR_CHECK_MAX_WORKERS = 50
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and the groups its data migrations created, read once."""
+    with django_db_blocker.unblock():
+        MIGRATED_ROLES.update(read_roles())
+
+
+@pytest.fixture
+def migrated_roles(django_db_setup):
+    """The finance and integration groups with their permissions, as migrations leave them, in this
+    test's database (a transactional test's database may have been flushed by an earlier one)."""
+    assert MIGRATED_ROLES, "the test database's groups were not read"
+    restore_roles(MIGRATED_ROLES)
 
 
 @pytest.fixture

@@ -24,9 +24,8 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-@pytest.mark.django_db(
-    transaction=True, serialized_rollback=True
-)  # the finance group's permissions come from a data migration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_roles")  # the finance group's permissions come from data migrations
 def test_finance_records_a_deduction_cancels_a_payout_and_sees_the_amounts(live_server, browser_page):
     page = browser_page
     UserFactory(username="fiona", is_staff=True, is_superuser=True, password="pass-1234")

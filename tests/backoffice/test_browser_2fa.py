@@ -24,9 +24,8 @@ def log_in(page, base: str, username: str, code: str = "") -> None:
     page.click("input[type=submit]")
 
 
-@pytest.mark.django_db(
-    transaction=True, serialized_rollback=True
-)  # the finance group's permissions come from a data migration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_roles")  # the finance group's permissions come from data migrations
 def test_finance_enrols_a_totp_app_then_logs_in_with_its_code(live_server, browser_page, settings):
     settings.ADMIN_REQUIRE_2FA = True
     page = browser_page

@@ -30,7 +30,8 @@ def count_of(page, slug: str) -> str:
     return page.inner_text(f"#attention-{slug} .attention-count a").strip()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the finance group comes from a data migration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_roles")  # the finance group comes from data migrations
 def test_finance_reads_the_dashboard_follows_a_count_and_opens_an_advice(live_server, page):
     known = dashboard_data.build()
     UserFactory(username="fiona", is_staff=True, is_superuser=True, password="pass-1234")
