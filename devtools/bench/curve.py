@@ -27,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from devtools.bench import measure
+from devtools.bench import measure, undo
 
 LIST_SCENARIOS = ("UNREMITTED", "REMITTED")
 
@@ -37,7 +37,7 @@ def measure_point(plan, token: str, *, runs: int, log: Callable[[str], None]) ->
     timings = []
     for i in range(max(1, runs)):
         run = measure.time_settlement(period_end=plan.period2_end)
-        measure.undo_run(run["run_id"])
+        undo.undo_run(run["run_id"])
         timings.append(run)
         log(f"scale {plan.scale}: settlement {i + 1}: {run['items']} items in {run['seconds']:.2f} s")
     median = statistics.median(r["seconds"] for r in timings)

@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 
 from api.tokens import token_issue
-from devtools.bench import datagen, measure
+from devtools.bench import datagen, undo
 from devtools.bench.floors.settlement import floor_settle
 from devtools.management.commands.bench import Command
 from settlements.models import Claim, Remittance
@@ -44,7 +44,7 @@ def test_the_settlement_floor_pays_what_the_product_pays():
 
     floor = floor_settle(period_end=plan.period2_end, chunk_size=3, parallelism=2)
     floor_totals, floor_claims = _paid(floor["run_id"])
-    measure.undo_run(floor["run_id"])
+    undo.undo_run(floor["run_id"])
     assert not Remittance.objects.filter(run_id=floor["run_id"]).exists()  # undone: the product sees the same data
 
     run = settlement_generate(period_end=plan.period2_end)
@@ -64,7 +64,7 @@ def test_the_settlement_floor_in_a_transaction_settles_chunk_after_chunk_and_is_
     WorkerFactory.create_batch(3)
     floor = floor_settle(period_end=datetime.now(UTC).date(), chunk_size=2, parallelism=2)
     assert floor["items"] == floor["remittances"] == 0  # nothing earned, nothing paid
-    measure.undo_run(floor["run_id"])
+    undo.undo_run(floor["run_id"])
 
 
 def _token() -> str:
@@ -120,7 +120,7 @@ def test_the_ingestion_floor_writes_a_segment_and_its_item_and_the_bench_deletes
     worklog.refresh_from_db()
     kept, _ = segment_record(worklog=worklog, started_at=later, ended_at=later + timedelta(seconds=60))
 
-    undone = measure.undo_segments(worklog_ids=[worklog.pk], after_segment_id=segment.pk - 1, started_before=later)
+    undone = undo.undo_segments(worklog_ids=[worklog.pk], after_segment_id=segment.pk - 1, started_before=later)
     assert undone == 1
     assert list(Segment.objects.filter(worklog=worklog).values_list("pk", flat=True)) == [kept.pk]
     assert list(Item.objects.filter(worklog=worklog).values_list("segment_id", flat=True)) == [kept.pk]
@@ -129,12 +129,12 @@ def test_the_ingestion_floor_writes_a_segment_and_its_item_and_the_bench_deletes
 def test_a_load_is_counted_once_its_last_request_has_landed():
     counts = iter([5, 7, 9, 9, 12])
     naps: list[float] = []
-    assert measure.settled_count(lambda: next(counts), quiet_seconds=0.5, sleep=naps.append) == 9
+    assert undo.settled_count(lambda: next(counts), quiet_seconds=0.5, sleep=naps.append) == 9
     assert naps == [0.5, 0.5, 0.5]
 
 
 def test_waiting_for_a_load_to_settle_gives_up_after_its_timeout():
     counts = iter(range(100))
     naps: list[float] = []
-    assert measure.settled_count(lambda: next(counts), quiet_seconds=1.0, timeout=3.0, sleep=naps.append) == 3
+    assert undo.settled_count(lambda: next(counts), quiet_seconds=1.0, timeout=3.0, sleep=naps.append) == 3
     assert naps == [1.0, 1.0, 1.0]

@@ -6,7 +6,7 @@ at a time. No locks, no ledger, no events, no checks: what the product's run can
 Eligibility is API.md money rule 4 as `settlements.selectors.items_eligible` states it, written out
 by hand and narrowed to the chunk's workers the same way; `tests/devtools/test_bench_floors.py`
 checks the floor pays every worker exactly what the product pays. The floor's run is undone like
-the product's (`measure.undo_run`), so the next run sees the same data.
+the product's (`undo.undo_run`), so the next run sees the same data.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _settle_chunk(*, run_id: int, period_end: date, worker_ids: list[int], own_c
 def floor_settle(*, period_end: date, chunk_size: int | None = None, parallelism: int | None = None) -> dict:
     """Create a run and claim its period's eligible items the floor's way; returns the run id, the
     seconds (from the run's creation to the last chunk's commit, as the product's run is timed), the
-    claims and the remittances. The caller undoes the run (`measure.undo_run`).
+    claims and the remittances. The caller undoes the run (`undo.undo_run`).
 
     With `parallelism` 1, or inside a transaction (a test), every chunk runs on this connection."""
     chunk_size = chunk_size or settings.SETTLEMENT_CHUNK_SIZE

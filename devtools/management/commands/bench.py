@@ -20,12 +20,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from api.tokens import token_issue
-from devtools.bench import batch, curve, datagen, httpload, measure, report, wrk
+from devtools.bench import batch, curve, datagen, measure, report, undo
 from devtools.bench.dashboard import measure_dashboard
 from devtools.bench.floors.settlement import floor_settle
+from devtools.bench.over_http import over_http
 from ledger.services import ledger_months_close
 from worklogs import services as worklog_services
-from worklogs.models import Segment, Worker, WorkLog
+from worklogs.models import Worker, WorkLog
 
 
 class Command(BaseCommand):
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         self.settlement(plan, results, options, recorder_worklogs)
         self.reads(plan, results, options, token)
         if not options["no_gunicorn"]:
-            self.over_http(plan, results, options, token, ingest_worklogs)
+            over_http(plan, results, options, token, ingest_worklogs, log=self.log)
         results["audit_after_bench"] = batch.audit_after()
         self.log(f"audit after the bench: {results['audit_after_bench']}")
         results["peak_rss_mb_process"] = measure.peak_rss_mb()
@@ -187,7 +188,7 @@ class Command(BaseCommand):
             busy = i == options["runs"]
             if not busy and not options["no_floors"]:
                 floor = floor_settle(period_end=plan.period2_end)
-                measure.undo_run(floor["run_id"])
+                undo.undo_run(floor["run_id"])
                 floors.append(floor)
                 self.log(f"floor {i + 1}: {floor['items']} items, {floor['remittances']} remittances "
                          f"in {floor['seconds']:.2f} s")  # fmt: skip
@@ -204,7 +205,7 @@ class Command(BaseCommand):
             if busy:
                 line += f", {run['concurrent_segments']} segments (max wait {run['concurrent_max_wait_s']:.3f} s)"
             self.log(line)
-            measure.undo_run(run["run_id"])
+            undo.undo_run(run["run_id"])
             runs.append(run)
         if floors:
             if floors[0]["items"] != runs[0]["items"] or floors[0]["remittances"] != runs[0]["remittances"]:
@@ -259,87 +260,6 @@ class Command(BaseCommand):
         self.log(f"worklog CSV export (test client, streamed): {results['csv_export']}")
         results["dashboard_test_client"] = measure_dashboard(repeat=max(5, repeat // 10))
         self.log(f"finance dashboard (test client): {results['dashboard_test_client']}")
-
-    def over_http(self, plan, results, options, token, ingest_worklogs) -> None:
-        """Lists and ingestion through gunicorn, loaded by `wrk` when installed (else Python threads),
-        each right before its floor (devtools/bench/floors/views.py) behind the same gunicorn."""
-        choice = options["load_generator"]
-        if choice == "wrk" and not wrk.available():
-            raise CommandError("--load-generator wrk: wrk is not installed (apt-get install wrk).")
-        use_wrk = choice == "wrk" or (choice == "auto" and wrk.available())
-        seconds = options["http_seconds"]
-        floors = not options["no_floors"]
-        self.log(f"HTTP load generator: {'wrk' if use_wrk else 'Python threads (install wrk for lighter load)'}")
-        per_client = options["requests"] or max(25, min(150, round(150 * plan.scale)))
-        headers = {"Authorization": f"Token {token}"}
-
-        def get_load(port: int, url: str) -> dict:
-            if use_wrk:
-                wrk.get(port, url, token, seconds=max(1, seconds // 3))  # warm both workers
-                return wrk.get(port, url, token, seconds=seconds)
-
-            def plan_for(i, url=url):
-                for _ in range(per_client):
-                    yield "GET", url, None, headers, (200,)
-
-            httpload.http_load(port, plan_for, clients=8)  # warm both workers
-            return httpload.http_load(port, plan_for, clients=8)
-
-        def post_load(port: int, prefix: str, days_back: int) -> dict:
-            if use_wrk:
-                base = int((datetime.now(UTC) - timedelta(days=3 + days_back)).timestamp())
-                row = wrk.post_segments(port, token, ingest_worklogs, base, seconds=seconds, prefix=prefix)
-            else:
-                posts = httpload.segment_posts(ingest_worklogs, token, per_client, prefix=prefix, days_back=days_back)
-                row = httpload.http_load(port, posts, clients=8)
-            row["segments_per_s"] = row["req_per_s"]
-            return row
-
-        lists, list_floors = {}, {}
-        with httpload.gunicorn() as port:
-            for key, row in results["list_test_client"].items():
-                url = row["url"]
-                floor_url = "/bench-floor" + url
-                if floors:
-                    product_answer = httpload.get_bytes(port, url, token)
-                    floor_answer = httpload.get_bytes(port, floor_url, token)
-                    if product_answer != floor_answer:
-                        raise CommandError(
-                            f"The list floor answers other bytes than {url}: {product_answer[1][:300]!r} against "
-                            f"{floor_answer[1][:300]!r}"
-                        )
-                lists[key] = get_load(port, url)
-                self.log(f"list {key} (gunicorn, 8 clients): {lists[key]}")
-                if floors:
-                    list_floors[key] = get_load(port, floor_url)
-                    self.log(f"  floor (same bytes): {list_floors[key]}")
-            ingested = Segment.objects.filter(worklog_id__in=ingest_worklogs).count
-            before = ingested()
-            ingest = post_load(port, "/api", 0)
-            # wrk stops at its deadline with requests in flight: count once the last of them has landed.
-            ingest["segments_created"] = measure.settled_count(ingested) - before
-            self.log(f"ingestion (gunicorn, 8 clients): {ingest}")
-            if floors:
-                last = Segment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-                # Ten days earlier than the product's segments: never the same minutes of a worker.
-                floor = post_load(port, "/bench-floor", 10)
-                # Undo only once the floor's posts still in flight have landed: one landing after the
-                # undo would stay, an item with no running total behind it (the audit finds it).
-                measure.settled_count(ingested)
-                floor["segments_created"] = measure.undo_segments(
-                    worklog_ids=ingest_worklogs,
-                    after_segment_id=last,
-                    started_before=datetime.now(UTC) - timedelta(days=3 + 5),  # between the floor's and the product's
-                )
-                self.log(f"  floor ingestion (its rows deleted afterwards): {floor}")
-                results["ingest_floor_gunicorn"] = floor
-            batches = max(3, per_client // 10)
-            results["ingest_batch_gunicorn"] = batch.measure(port, token, batches, ingest["segments_per_s"])
-            self.log(f"batch ingestion (gunicorn, 8 clients): {results['ingest_batch_gunicorn']}")
-        results["list_gunicorn"] = lists
-        if list_floors:
-            results["list_floor_gunicorn"] = list_floors
-        results["ingest_gunicorn"] = ingest
 
 
 def _rate(value: str):
