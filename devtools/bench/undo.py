@@ -6,7 +6,10 @@ before its rows are counted or undone."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -25,6 +28,18 @@ def _referencing(table: str) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
+@contextmanager
+def _guards_off() -> Iterator[Any]:
+    """A cursor whose session skips triggers (the guards that refuse deleting money rows, and the
+    foreign-key checks): bench-only, reset when the block ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            yield cursor
+        finally:
+            cursor.execute("RESET session_replication_role")
+
+
 def undo_run(run_id: int) -> None:
     """Delete everything a run wrote, so the next timing starts from the same data.
 
@@ -32,29 +47,26 @@ def undo_run(run_id: int) -> None:
     `session_replication_role = replica`, then vacuums what it deleted.
     """
     remittances = "(SELECT id FROM settlements_remittance WHERE run_id = %s)"
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(
-                "DELETE FROM ledger_posting WHERE entry_id IN (SELECT e.id FROM ledger_journalentry e "
-                "JOIN settlements_remittance r ON e.reference = 'remittance:' || r.id WHERE r.run_id = %s)",
-                [run_id],
-            )
-            cursor.execute(
-                "DELETE FROM ledger_journalentry e USING settlements_remittance r "
-                "WHERE e.reference = 'remittance:' || r.id AND r.run_id = %s",
-                [run_id],
-            )
-            cursor.execute(f"DELETE FROM settlements_claim WHERE remittance_id IN {remittances}", [run_id])  # noqa: S608
-            for table, column in _referencing("settlements_remittance"):
-                cursor.execute(f"DELETE FROM {table} WHERE {column} IN {remittances}", [run_id])  # noqa: S608
-            cursor.execute("DELETE FROM settlements_remittance WHERE run_id = %s", [run_id])
-            for table, column in _referencing("settlements_settlementrun"):
-                cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [run_id])  # noqa: S608
-            cursor.execute("DELETE FROM settlements_settlementrun WHERE id = %s", [run_id])
-        finally:
-            cursor.execute("RESET session_replication_role")
-        if not connection.in_atomic_block:
+    with _guards_off() as cursor:
+        cursor.execute(
+            "DELETE FROM ledger_posting WHERE entry_id IN (SELECT e.id FROM ledger_journalentry e "
+            "JOIN settlements_remittance r ON e.reference = 'remittance:' || r.id WHERE r.run_id = %s)",
+            [run_id],
+        )
+        cursor.execute(
+            "DELETE FROM ledger_journalentry e USING settlements_remittance r "
+            "WHERE e.reference = 'remittance:' || r.id AND r.run_id = %s",
+            [run_id],
+        )
+        cursor.execute(f"DELETE FROM settlements_claim WHERE remittance_id IN {remittances}", [run_id])  # noqa: S608
+        for table, column in _referencing("settlements_remittance"):
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN {remittances}", [run_id])  # noqa: S608
+        cursor.execute("DELETE FROM settlements_remittance WHERE run_id = %s", [run_id])
+        for table, column in _referencing("settlements_settlementrun"):
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [run_id])  # noqa: S608
+        cursor.execute("DELETE FROM settlements_settlementrun WHERE id = %s", [run_id])
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
             for table in ("settlements_claim", "settlements_remittance", "ledger_journalentry", "ledger_posting"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
@@ -80,19 +92,15 @@ def undo_segments(*, worklog_ids: list[int], after_segment_id: int, started_befo
     ledger behind them. (The product's posts start later: one of them still in flight when its load
     stopped lands after `after_segment_id` and must stay.) Bench-only, like `undo_run`. Returns the
     number of segments deleted."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(
-                "DELETE FROM worklogs_item i USING worklogs_segment s WHERE s.id = i.segment_id"
-                " AND s.worklog_id = ANY(%s) AND s.id > %s AND s.started_at < %s",
-                [worklog_ids, after_segment_id, started_before],
-            )
-            cursor.execute(
-                "DELETE FROM worklogs_segment WHERE worklog_id = ANY(%s) AND id > %s AND started_at < %s",
-                [worklog_ids, after_segment_id, started_before],
-            )
-            deleted = cursor.rowcount
-        finally:
-            cursor.execute("RESET session_replication_role")
+    with _guards_off() as cursor:
+        cursor.execute(
+            "DELETE FROM worklogs_item i USING worklogs_segment s WHERE s.id = i.segment_id"
+            " AND s.worklog_id = ANY(%s) AND s.id > %s AND s.started_at < %s",
+            [worklog_ids, after_segment_id, started_before],
+        )
+        cursor.execute(
+            "DELETE FROM worklogs_segment WHERE worklog_id = ANY(%s) AND id > %s AND started_at < %s",
+            [worklog_ids, after_segment_id, started_before],
+        )
+        deleted = cursor.rowcount
     return deleted
