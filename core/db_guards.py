@@ -1,11 +1,12 @@
-"""PostgreSQL triggers that make the database, not only Python, refuse what must never happen.
-
-Used by migrations. On SQLite the same rules are held by the services (and the admin is read-only).
+"""What makes the database, not only Python, refuse what must never happen: PostgreSQL triggers
+(used by migrations; on SQLite the services hold the same rules and the admin is read-only), and
+the CHECK of the four-eyes rule the models declare.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
+from django.db.models import F, Q
 
 FORBID_CHANGE_FUNCTION = """
 CREATE OR REPLACE FUNCTION money_forbid_change() RETURNS trigger AS $$
@@ -58,3 +59,12 @@ def per_vendor(forward: dict[str, list[str]], reverse: dict[str, list[str]]) -> 
         run(schema_editor, reverse)
 
     return migrations.RunPython(forward_fn, reverse_fn, elidable=False)
+
+
+def four_eyes_check(*, maker: str, checker: str, name: str) -> models.CheckConstraint:
+    """A CHECK (both databases) that the user in `checker` (who approves or confirms) is never the
+    user in `maker` (who created or entered the row), whenever both are known."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{checker}__isnull": True}) | Q(**{f"{maker}__isnull": True}) | ~Q(**{checker: F(maker)}),
+        name=name,
+    )

@@ -15,8 +15,9 @@ Foreign keys to the rest of `settlements` are by name, so this module imports no
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
+from core.db_guards import four_eyes_check
 from core.money import MoneyField
 
 
@@ -42,9 +43,8 @@ class PayoutDestination(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(confirmed_by__isnull=True) | Q(entered_by__isnull=True) | ~Q(confirmed_by=F("entered_by")),
-                name="payout_destination_confirmer_not_enterer",
+            four_eyes_check(
+                maker="entered_by", checker="confirmed_by", name="payout_destination_confirmer_not_enterer"
             ),
             models.CheckConstraint(
                 condition=Q(confirmed_at__isnull=True) | Q(confirmed_by__isnull=False),

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.db_guards import four_eyes_check
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "QUEUED"
@@ -76,10 +78,7 @@ class SettlementRun(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | Q(created_by__isnull=True) | ~Q(approved_by=F("created_by")),
-                name="run_approver_not_creator",
-            ),
+            four_eyes_check(maker="created_by", checker="approved_by", name="run_approver_not_creator"),
             models.CheckConstraint(
                 condition=Q(approved_at__isnull=True, approved_by__isnull=True)
                 | Q(approved_at__isnull=False, approved_by__isnull=False, approval_required=True),
