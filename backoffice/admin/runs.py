@@ -136,11 +136,9 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
     def create_sepa_file(self, request, queryset):
         """The API's `POST /api/settlement-runs/{id}/sepa-files/` for one run: the file is then on its
         SEPA file page (download, transfers, what was left out and why); a refusal is a message."""
-        runs = list(queryset.order_by("pk")[:2])
-        if len(runs) != 1:
-            self.message_user(request, "Select exactly one run to create its SEPA file.", level=messages.WARNING)
+        run = self._one_run(request, queryset, "to create its SEPA file")
+        if run is None:
             return
-        run = runs[0]
         try:
             result = sepa_file_create(run=run, actor=request.user)
         except NothingPayable as exc:
@@ -168,16 +166,23 @@ class SettlementRunAdmin(AuditTrailLinkAdmin, ImmutableAdmin):
 
     @admin.action(description="Download the remittances as CSV (bank file)", permissions=["view"])
     def export_remittances_csv(self, request, queryset):
-        runs = list(queryset.order_by("pk")[:2])
-        if len(runs) != 1:
-            self.message_user(request, "Select exactly one run to export.", level=messages.WARNING)
+        run = self._one_run(request, queryset, "to export")
+        if run is None:
             return None
         try:
-            settlement_run_check_export(run=runs[0])
+            settlement_run_check_export(run=run)
         except DomainError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
             return None
-        return remittances_csv_response(run=runs[0])
+        return remittances_csv_response(run=run)
+
+    def _one_run(self, request, queryset, purpose: str) -> SettlementRun | None:
+        """The one run an action for a single run was given; None, with a warning, for any other count."""
+        runs = list(queryset.order_by("pk")[:2])
+        if len(runs) != 1:
+            self.message_user(request, f"Select exactly one run {purpose}.", level=messages.WARNING)
+            return None
+        return runs[0]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("settlements.add_settlementrun")
